@@ -1,0 +1,221 @@
+//! What the generator tells the user: errors that stop the build and warnings that do not.
+//!
+//! Every message text lives in [`crate::messages`]; this module only holds the value and
+//! renders it, either rustc-style over several lines (command line, build-script stderr) or
+//! as one line per problem (`cargo::error=` / `cargo::warning=`).
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A place a diagnostic points at: a file or folder, optionally a line and column in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// Path as the user knows it: relative to the crate root, forward slashes.
+    pub path: String,
+    /// 1-based line and column, when the problem is inside a file.
+    pub line_column: Option<(usize, usize)>,
+    /// The source line and the width of the marked text, for a rustc-style snippet.
+    pub snippet: Option<Snippet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Snippet {
+    pub source_line: String,
+    pub width: usize,
+}
+
+impl Location {
+    pub fn path(path: impl Into<String>) -> Self {
+        Location {
+            path: path.into(),
+            line_column: None,
+            snippet: None,
+        }
+    }
+
+    pub fn at(path: impl Into<String>, line: usize, column: usize) -> Self {
+        Location {
+            path: path.into(),
+            line_column: Some((line, column)),
+            snippet: None,
+        }
+    }
+
+    pub fn with_snippet(mut self, source_line: &str, width: usize) -> Self {
+        self.snippet = Some(Snippet {
+            source_line: source_line.to_string(),
+            width: width.max(1),
+        });
+        self
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line_column {
+            Some((line, column)) => write!(f, "{}:{}:{}", self.path, line, column),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+/// One problem found in the app folder.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable kebab-case name of the rule (`conflicting-param-names`), for tests and docs.
+    pub code: &'static str,
+    /// One sentence saying what is wrong; names every file or folder involved.
+    pub message: String,
+    /// Where to look; the first is the main place.
+    pub locations: Vec<Location>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            locations: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.locations.push(location);
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// One line, as Cargo wants after `cargo::error=`: `path:line:col: message; help: …`.
+    pub fn render_line(&self) -> String {
+        let mut line = String::new();
+        if let Some(first) = self.locations.first() {
+            line.push_str(&first.to_string());
+            line.push_str(": ");
+        }
+        line.push_str(&self.message);
+        if let Some(help) = &self.help {
+            line.push_str("; help: ");
+            line.push_str(help);
+        }
+        line.replace(['\n', '\r'], " ")
+    }
+
+    /// Several lines in the style of rustc: headline, `-->` locations, snippet, help.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "{}[{}]: {}\n",
+            self.severity.as_str(),
+            self.code,
+            self.message
+        );
+        for location in &self.locations {
+            out.push_str(&format!("  --> {location}\n"));
+            if let (Some((line, column)), Some(snippet)) = (location.line_column, &location.snippet)
+            {
+                let gutter = line.to_string();
+                let pad = " ".repeat(gutter.len());
+                out.push_str(&format!("{pad} |\n"));
+                out.push_str(&format!("{gutter} | {}\n", snippet.source_line));
+                let indent: String = snippet
+                    .source_line
+                    .chars()
+                    .take(column.saturating_sub(1))
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                out.push_str(&format!("{pad} | {indent}{}\n", "^".repeat(snippet.width)));
+            }
+        }
+        if let Some(help) = &self.help {
+            out.push_str(&format!("  = help: {help}\n"));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render_line())
+    }
+}
+
+/// Sorted, de-duplicated: errors first, then by place, so output does not depend on walk order.
+pub(crate) fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (a.severity, &a.locations, a.code, &a.message).cmp(&(
+            b.severity,
+            &b.locations,
+            b.code,
+            &b.message,
+        ))
+    });
+    diagnostics.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_form_has_place_message_and_help() {
+        let d = Diagnostic::error("x", "something is wrong")
+            .at(Location::at("app/api/route.rs", 3, 14))
+            .help("fix it");
+        assert_eq!(
+            d.render_line(),
+            "app/api/route.rs:3:14: something is wrong; help: fix it"
+        );
+    }
+
+    #[test]
+    fn rustc_form_marks_the_column() {
+        let d = Diagnostic::warning("lowercase-method", "`get` is not exported as a method")
+            .at(Location::at("app/route.rs", 2, 14).with_snippet("pub async fn get() {}", 3))
+            .help("rename it to `GET`");
+        assert_eq!(
+            d.render(),
+            "warning[lowercase-method]: `get` is not exported as a method\n  \
+             --> app/route.rs:2:14\n  |\n2 | pub async fn get() {}\n  |              ^^^\n  \
+             = help: rename it to `GET`\n"
+        );
+    }
+
+    #[test]
+    fn newlines_never_reach_the_one_line_form() {
+        let d = Diagnostic::error("x", "a\nb");
+        assert_eq!(d.render_line(), "a b");
+    }
+}

@@ -1,0 +1,269 @@
+//! Read one `route.rs` with `syn` and find the method handlers it exports.
+//!
+//! Only the file's top-level items are looked at: `pub async fn GET(..)`, and
+//! `pub use somewhere::handler as GET;`. A file that does not parse is still routed
+//! (without methods) so that rustc, not we, reports the syntax error at its real place.
+
+use std::fmt;
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::messages;
+
+/// The methods a route file can export, in the order the route table prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+}
+
+impl Method {
+    pub const ALL: [Method; 7] = [
+        Method::Get,
+        Method::Head,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Options,
+    ];
+
+    /// The exported name, which is also the HTTP method.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    /// The `MethodRouter` method that registers it (`.get(…)`).
+    pub fn router_fn(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Head => "head",
+            Method::Post => "post",
+            Method::Put => "put",
+            Method::Patch => "patch",
+            Method::Delete => "delete",
+            Method::Options => "options",
+        }
+    }
+
+    pub fn from_export_name(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
+    /// `get`, `Get`: the right method in the wrong case.
+    fn from_wrong_case(name: &str) -> Option<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str() != name && m.as_str().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RouteFileAnalysis {
+    /// Exported methods, sorted, each once.
+    pub methods: Vec<Method>,
+    /// False when `syn` could not parse the file.
+    pub parsed: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `path` is the file as diagnostics should name it.
+pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
+    let mut analysis = RouteFileAnalysis::default();
+    let file = match syn::parse_file(source) {
+        Ok(file) => file,
+        Err(err) => {
+            let location = locate(source, path, err.span(), 1);
+            analysis
+                .diagnostics
+                .push(messages::unparsable_route_file(path, &err.to_string()).at(location));
+            return analysis;
+        }
+    };
+    analysis.parsed = true;
+    for item in &file.items {
+        match item {
+            syn::Item::Fn(item_fn) => {
+                let ident = &item_fn.sig.ident;
+                let name = ident.to_string();
+                let width = name.len();
+                if let Some(method) = Method::from_export_name(&name) {
+                    if is_visible_to_parent(&item_fn.vis) {
+                        analysis.methods.push(method);
+                    } else {
+                        let location = locate(source, path, ident.span(), width);
+                        analysis
+                            .diagnostics
+                            .push(messages::private_method(path, method).at(location));
+                    }
+                } else if let Some(method) = Method::from_wrong_case(&name) {
+                    if is_visible_to_parent(&item_fn.vis) {
+                        let location = locate(source, path, ident.span(), width);
+                        analysis
+                            .diagnostics
+                            .push(messages::wrong_case_method(path, &name, method).at(location));
+                    }
+                }
+            }
+            syn::Item::Const(syn::ItemConst { ident, .. })
+            | syn::Item::Static(syn::ItemStatic { ident, .. }) => {
+                if let Some(method) = Method::from_export_name(&ident.to_string()) {
+                    let kind = if matches!(item, syn::Item::Const(_)) {
+                        "const"
+                    } else {
+                        "static"
+                    };
+                    let location = locate(source, path, ident.span(), method.as_str().len());
+                    analysis
+                        .diagnostics
+                        .push(messages::method_not_a_function(path, method, kind).at(location));
+                }
+            }
+            syn::Item::Use(item_use) if is_visible_to_parent(&item_use.vis) => {
+                let mut names = Vec::new();
+                use_tree_names(&item_use.tree, &mut names);
+                analysis.methods.extend(
+                    names
+                        .iter()
+                        .filter_map(|name| Method::from_export_name(name)),
+                );
+            }
+            _ => {}
+        }
+    }
+    analysis.methods.sort();
+    analysis.methods.dedup();
+    if analysis.methods.is_empty() && !analysis.diagnostics.iter().any(Diagnostic::is_error) {
+        analysis
+            .diagnostics
+            .push(messages::no_methods(path).at(Location::path(path)));
+    }
+    analysis
+}
+
+/// The generated router lives in the route module's parent, so it can call `pub`,
+/// `pub(crate)` and `pub(super)` items but not private or `pub(self)` ones.
+fn is_visible_to_parent(vis: &syn::Visibility) -> bool {
+    match vis {
+        syn::Visibility::Public(_) => true,
+        syn::Visibility::Restricted(restricted) => !restricted.path.is_ident("self"),
+        syn::Visibility::Inherited => false,
+    }
+}
+
+/// The names a `use` brings in: `a::b as GET` gives `GET`, `a::{GET, POST}` both.
+fn use_tree_names(tree: &syn::UseTree, names: &mut Vec<String>) {
+    match tree {
+        syn::UseTree::Path(path) => use_tree_names(&path.tree, names),
+        syn::UseTree::Name(name) => names.push(name.ident.to_string()),
+        syn::UseTree::Rename(rename) => names.push(rename.rename.to_string()),
+        syn::UseTree::Group(group) => {
+            for tree in &group.items {
+                use_tree_names(tree, names);
+            }
+        }
+        syn::UseTree::Glob(_) => {}
+    }
+}
+
+fn locate(source: &str, path: &str, span: proc_macro2::Span, width: usize) -> Location {
+    let start = span.start();
+    let column = start.column + 1;
+    let location = Location::at(path, start.line, column);
+    match source.lines().nth(start.line.saturating_sub(1)) {
+        Some(line) if start.line > 0 => location.with_snippet(line, width),
+        _ => location,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(analysis: &RouteFileAnalysis) -> Vec<&'static str> {
+        analysis.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn finds_exported_methods_sorted() {
+        let a = analyze(
+            "use fsroute::prelude::*;\n\
+             pub async fn POST() {}\n\
+             pub async fn GET() -> &'static str { \"hi\" }\n\
+             pub(crate) async fn DELETE() {}\n\
+             async fn helper() {}\n",
+            "app/route.rs",
+        );
+        assert!(a.parsed);
+        assert_eq!(a.methods, [Method::Get, Method::Post, Method::Delete]);
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+    }
+
+    #[test]
+    fn re_exports_count_as_methods() {
+        let a = analyze(
+            "pub use super::shared::list as GET;\npub use crate::h::{PUT, other};\nuse x::POST;\n",
+            "app/route.rs",
+        );
+        assert_eq!(a.methods, [Method::Get, Method::Put]);
+    }
+
+    #[test]
+    fn lowercase_and_private_methods_are_warnings_with_positions() {
+        let a = analyze(
+            "pub async fn get() {}\nasync fn POST() {}\npub(self) fn PUT() {}\nfn get_user() {}\n",
+            "app/x/route.rs",
+        );
+        assert_eq!(
+            codes(&a),
+            [
+                "wrong-case-method",
+                "private-method",
+                "private-method",
+                "no-methods"
+            ]
+        );
+        assert_eq!(
+            a.diagnostics[0].locations[0].to_string(),
+            "app/x/route.rs:1:14"
+        );
+        assert_eq!(
+            a.diagnostics[1].locations[0].to_string(),
+            "app/x/route.rs:2:10"
+        );
+    }
+
+    #[test]
+    fn a_method_that_is_not_a_function_is_an_error() {
+        let a = analyze("pub const GET: u8 = 1;\n", "app/route.rs");
+        assert_eq!(codes(&a), ["method-not-a-function"]);
+        assert!(a.diagnostics[0].is_error());
+    }
+
+    #[test]
+    fn unparsable_file_is_kept_with_a_warning() {
+        let a = analyze("pub async fn GET( {\n", "app/route.rs");
+        assert!(!a.parsed);
+        assert!(a.methods.is_empty());
+        assert_eq!(codes(&a), ["unparsable-route-file"]);
+        assert!(!a.diagnostics[0].is_error());
+    }
+}

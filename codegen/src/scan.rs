@@ -1,0 +1,157 @@
+//! Walk the app folder and collect the `route.rs` files.
+//!
+//! Folders whose name starts with `_` are private: they and everything in them are never
+//! routed, so helpers can live beside the routes that use them.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::diagnostic::Diagnostic;
+use crate::messages;
+
+pub const ROUTE_FILE: &str = "route.rs";
+
+/// A `route.rs` file found under the app folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedFile {
+    /// Folder names from the app folder down to the file (`["api", "users", "[id]"]`).
+    pub folders: Vec<String>,
+    /// Where the file is on disk.
+    pub path: PathBuf,
+}
+
+/// Everything the walk found: route files in sorted order, plus problems it met.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub files: Vec<ScannedFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `display` turns a path inside the app folder into the text diagnostics show.
+pub fn scan(app_dir: &Path, display: &dyn Fn(&Path) -> String) -> Scan {
+    let mut scan = Scan::default();
+    if !app_dir.is_dir() {
+        scan.diagnostics
+            .push(messages::app_dir_missing(&display(app_dir)));
+        return scan;
+    }
+    // Sorted so that the output never depends on the order the file system lists entries in.
+    let walker = WalkDir::new(app_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_private(entry.file_name()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err.path().unwrap_or(app_dir);
+                scan.diagnostics
+                    .push(messages::unreadable(&display(path), &err.to_string()));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let file_name = entry.file_name().to_string_lossy();
+        if file_name != ROUTE_FILE {
+            if looks_like_route_file(&file_name) {
+                scan.diagnostics
+                    .push(messages::misnamed_route_file(&display(entry.path())));
+            }
+            continue;
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(app_dir)
+            .expect("walkdir yields paths under its root");
+        let mut folders = Vec::new();
+        let mut utf8 = true;
+        for component in relative.parent().into_iter().flat_map(Path::components) {
+            match component.as_os_str().to_str() {
+                Some(name) => folders.push(name.to_string()),
+                None => utf8 = false,
+            }
+        }
+        if !utf8 {
+            scan.diagnostics
+                .push(messages::non_utf8_path(&display(entry.path())));
+            continue;
+        }
+        scan.files.push(ScannedFile {
+            folders,
+            path: entry.path().to_path_buf(),
+        });
+    }
+    // Parents before children, whatever the walk met first.
+    scan.files.sort_by(|a, b| a.folders.cmp(&b.folders));
+    scan
+}
+
+fn is_private(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'_')
+}
+
+/// `Route.rs`, `routes.rs`: close enough that the user surely meant `route.rs`.
+fn looks_like_route_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "route.rs" || lower == "routes.rs"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn tree(files: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for file in files {
+            let path = dir.path().join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "").unwrap();
+        }
+        dir
+    }
+
+    fn show(path: &Path) -> String {
+        path.display().to_string()
+    }
+
+    #[test]
+    fn finds_route_files_in_sorted_order_and_skips_private_folders() {
+        let dir = tree(&[
+            "api/users/[id]/route.rs",
+            "api/users/route.rs",
+            "api/_lib/route.rs",
+            "api/_lib/deep/route.rs",
+            "api/users/helpers.rs",
+            "api/(admin)/stats/route.rs",
+            "route.rs",
+        ]);
+        let scan = scan(dir.path(), &show);
+        assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
+        let folders: Vec<String> = scan.files.iter().map(|f| f.folders.join("/")).collect();
+        assert_eq!(
+            folders,
+            ["", "api/(admin)/stats", "api/users", "api/users/[id]"]
+        );
+    }
+
+    #[test]
+    fn missing_app_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let scan = scan(&dir.path().join("nope"), &show);
+        assert_eq!(scan.diagnostics.len(), 1);
+        assert_eq!(scan.diagnostics[0].code, "app-dir-missing");
+    }
+
+    #[test]
+    fn near_miss_file_names_get_a_warning() {
+        let dir = tree(&["api/Route.rs", "api/x/routes.rs", "api/y/router.rs"]);
+        let scan = scan(dir.path(), &show);
+        assert!(scan.files.is_empty());
+        let codes: Vec<_> = scan.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["misnamed-route-file", "misnamed-route-file"]);
+    }
+}

@@ -1,0 +1,78 @@
+//! What generated routers call. Not public API: it changes whenever the generator does.
+
+use std::future::{Ready, ready};
+
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, Method, StatusCode, Uri, header};
+use serde_json::json;
+
+pub use crate::redirect::RedirectTrailingSlash;
+pub use axum;
+pub use axum::Router;
+pub use axum::routing::MethodRouter;
+
+use crate::ApiError;
+use crate::redirect::trailing_slash_redirect;
+
+/// Adds what every generated router has on top of its routes, then applies the state.
+pub fn finish<S>(routes: Router<S>, state: S) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+{
+    routes.fallback(no_route).with_state(state)
+}
+
+/// No route matched: a trailing slash is redirected away (Next.js's default), anything
+/// else is a JSON 404.
+fn no_route(method: Method, uri: Uri) -> Ready<Response> {
+    if let Some(redirect) = trailing_slash_redirect(&uri) {
+        return ready(redirect);
+    }
+    let error = ApiError::new(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!("No route for {method} {}", uri.path()),
+    );
+    ready(error.into_response())
+}
+
+/// The `OPTIONS` handler of a route file that does not export one: 204 with `Allow`.
+pub fn options(
+    allow: &'static str,
+) -> impl FnOnce() -> Ready<Response> + Clone + Send + Sync + 'static {
+    move || {
+        ready(
+            (
+                StatusCode::NO_CONTENT,
+                [(header::ALLOW, HeaderValue::from_static(allow))],
+            )
+                .into_response(),
+        )
+    }
+}
+
+/// A known path with a method its file does not export: JSON 405 with exactly the
+/// route's methods in `Allow`.
+pub fn method_not_allowed(
+    allow: &'static str,
+) -> impl FnOnce(Request) -> Ready<Response> + Clone + Send + Sync + 'static {
+    move |request: Request| {
+        let allowed: Vec<&str> = allow.split(", ").collect();
+        let error = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            format!(
+                "Method {} is not allowed on {}; allowed: {allow}",
+                request.method(),
+                request.uri().path()
+            ),
+        )
+        .with_details(json!({ "allow": allowed }));
+        let mut response = error.into_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        ready(response)
+    }
+}

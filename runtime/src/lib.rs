@@ -1,0 +1,49 @@
+//! The runtime of fsroute: what route files, `main.rs` and generated routers use.
+//!
+//! ```ignore
+//! // src/main.rs
+//! mod routes {
+//!     fsroute::include_routes!();
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() {
+//!     let app = routes::router(());
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.unwrap();
+//!     axum::serve(listener, app).await.unwrap();
+//! }
+//! ```
+
+mod error;
+mod manifest;
+mod redirect;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use error::{ApiError, ApiResult};
+pub use manifest::{RouteInfo, route_table};
+
+/// Includes the router that `fsroute_codegen::Builder` generated in `build.rs`.
+///
+/// Put it in a module of its own: the generated code defines `router`, `ROUTES` and one
+/// module per route file.
+///
+/// ```ignore
+/// mod routes {
+///     fsroute::include_routes!();
+/// }
+/// ```
+///
+/// With a name, it includes the router written by `.out_file(name)`:
+/// `fsroute::include_routes!("admin_routes.rs")`. It is shorthand for
+/// `include!(concat!(env!("OUT_DIR"), "/fsroute_routes.rs"));`.
+#[macro_export]
+macro_rules! include_routes {
+    () => {
+        $crate::include_routes!("fsroute_routes.rs");
+    };
+    ($file:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $file));
+    };
+}
