@@ -122,9 +122,13 @@ impl Diagnostic {
     /// One line, as Cargo wants after `cargo::error=`: `path:line:col: message; help: …`.
     pub fn render_line(&self) -> String {
         let mut line = String::new();
+        // The place first, unless the message already names it and there is no line to add.
         if let Some(first) = self.locations.first() {
-            line.push_str(&first.to_string());
-            line.push_str(": ");
+            let named = self.message.contains(&format!("`{}`", first.path));
+            if first.line_column.is_some() || !named {
+                line.push_str(&first.to_string());
+                line.push_str(": ");
+            }
         }
         line.push_str(&self.message);
         if let Some(help) = &self.help {

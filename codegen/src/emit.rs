@@ -76,8 +76,25 @@ pub fn emit(routes: &[Route], options: &EmitOptions<'_>) -> String {
         version = env!("CARGO_PKG_VERSION"),
         app = options.app_display.trim_end_matches('/'),
         files = routes.len(),
-        body = prettyplease::unparse(&file),
+        body = separate_items(&prettyplease::unparse(&file)),
     )
+}
+
+/// prettyplease puts top-level items on consecutive lines; a blank line between them makes
+/// the file read like hand-written code.
+fn separate_items(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + source.len() / 16);
+    let mut previous_ended_item = false;
+    for line in source.lines() {
+        let top_level = !line.starts_with([' ', '\t']) && !line.is_empty();
+        if top_level && previous_ended_item {
+            out.push('\n');
+        }
+        previous_ended_item = top_level && (line.ends_with(';') || line.ends_with('}'));
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 fn module_ident(route: &Route) -> Ident {

@@ -1,1 +1,155 @@
-fn main() {}
+//! `fsroute`: look at what the generator makes of an app folder, without building.
+//!
+//! ```text
+//! fsroute routes [APP_DIR]   the route table: methods, URL pattern, file
+//! fsroute print  [APP_DIR]   the generated Rust source
+//! fsroute check  [APP_DIR]   errors and warnings only
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use fsroute_codegen::{Builder, Diagnostic, Generated};
+
+const USAGE: &str = "\
+fsroute: file-based routes for axum
+
+Usage:
+  fsroute routes [APP_DIR] [--state TYPE]   print the route table
+  fsroute print  [APP_DIR] [--state TYPE]   print the generated router source
+  fsroute check  [APP_DIR] [--state TYPE]   report errors and warnings, build nothing
+
+APP_DIR defaults to `app` in the current folder. Exit status: 0 when the tree is
+valid, 1 when it has errors, 2 for a bad command line.
+";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Routes,
+    Print,
+    Check,
+}
+
+struct Args {
+    command: Command,
+    app_dir: PathBuf,
+    state: Option<String>,
+}
+
+fn parse_args() -> Result<Option<Args>, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let mut command = None;
+    let mut app_dir = None;
+    let mut state = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("state") => state = Some(parser.value()?.string()?),
+            Value(value) if command.is_none() => {
+                command = Some(match value.string()?.as_str() {
+                    "routes" => Command::Routes,
+                    "print" => Command::Print,
+                    "check" => Command::Check,
+                    other => return Err(format!("unknown command `{other}`").into()),
+                });
+            }
+            Value(value) if app_dir.is_none() => app_dir = Some(PathBuf::from(value)),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let Some(command) = command else {
+        return Ok(None);
+    };
+    Ok(Some(Args {
+        command,
+        app_dir: app_dir.unwrap_or_else(|| PathBuf::from("app")),
+        state,
+    }))
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("error: {err}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut builder = Builder::new().root(&cwd).app_dir(&args.app_dir);
+    if let Some(state) = &args.state {
+        builder = builder.state(state);
+    }
+    match builder.generate() {
+        Ok(generated) => {
+            report(&generated.warnings);
+            match args.command {
+                Command::Routes => print!("{}", route_table(&generated)),
+                Command::Print => print!("{}", generated.source),
+                Command::Check => eprintln!(
+                    "ok: {} routes, {} warnings",
+                    generated.routes.len(),
+                    generated.warnings.len()
+                ),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(failed) => {
+            report(&failed.diagnostics);
+            let errors = failed.errors().count();
+            eprintln!(
+                "error: {errors} {} in `{}`; nothing generated",
+                if errors == 1 { "problem" } else { "problems" },
+                args.app_dir.display()
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn report(diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        eprintln!("{}", diagnostic.render());
+    }
+}
+
+/// Like the table `next build` prints: one line per URL pattern.
+fn route_table(generated: &Generated) -> String {
+    let rows: Vec<[String; 3]> = generated
+        .routes
+        .iter()
+        .map(|route| {
+            let methods: Vec<&str> = route.methods.iter().map(|m| m.as_str()).collect();
+            [methods.join(", "), route.path.clone(), route.file.clone()]
+        })
+        .collect();
+    let header = [
+        "METHODS".to_string(),
+        "PATH".to_string(),
+        "FILE".to_string(),
+    ];
+    let widths = [0, 1].map(|column| {
+        rows.iter()
+            .chain([&header])
+            .map(|row| row[column].chars().count())
+            .max()
+            .unwrap_or(0)
+    });
+    let mut table = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        table.push_str(&format!(
+            "{:<w0$}  {:<w1$}  {}\n",
+            row[0],
+            row[1],
+            row[2],
+            w0 = widths[0],
+            w1 = widths[1]
+        ));
+    }
+    table
+}

@@ -231,6 +231,21 @@ pub fn catch_all_beside_optional(folders: &[String]) -> Diagnostic {
     .help("keep one: `[[...name]]` matches everything `[...name]` does, plus the path without segments")
 }
 
+pub fn param_beside_catch_all(folders: &[String]) -> Diagnostic {
+    Diagnostic::error(
+        "param-beside-catch-all",
+        format!(
+            "a parameter and a catch-all cannot be siblings, because axum's router cannot \
+             tell which one a single segment belongs to: {}",
+            quote_list(folders)
+        ),
+    )
+    .help(
+        "keep the catch-all and handle the one-segment case in it (its parameter then has \
+         no `/`), or move one of them under a static folder",
+    )
+}
+
 pub fn route_beside_optional_catch_all(url: &str, file: &str, optional_file: &str) -> Diagnostic {
     Diagnostic::error(
         "route-beside-optional-catch-all",

@@ -117,6 +117,18 @@ fn check_siblings(routes: &[Route], app_display: &str, out: &mut Vec<Diagnostic>
                 ));
             }
         }
+        if !position.dynamic.is_empty()
+            && !(position.catch_all.is_empty() && position.optional.is_empty())
+        {
+            let folders: Vec<String> = [&position.dynamic, &position.catch_all, &position.optional]
+                .into_iter()
+                .flat_map(|kind| kind.values().flatten().cloned())
+                .collect();
+            out.push(folder_diagnostic(
+                messages::param_beside_catch_all(&folders),
+                &folders,
+            ));
+        }
         if !position.catch_all.is_empty() && !position.optional.is_empty() {
             let folders: Vec<String> = position
                 .catch_all
@@ -237,7 +249,7 @@ mod tests {
             "api/docs/[...slug]",
             "api/shop/[[...path]]",
             "api/[...rest]",
-            "api/[id]/x",
+            "api/about",
         ]);
         assert!(d.is_empty(), "{d:#?}");
     }
@@ -271,6 +283,14 @@ mod tests {
             codes(&check(&["shop", "shop/[[...slug]]"])),
             ["route-beside-optional-catch-all"]
         );
+    }
+
+    #[test]
+    fn parameter_beside_catch_all() {
+        let d = check(&["docs/[id]", "docs/[...slug]"]);
+        assert_eq!(codes(&d), ["param-beside-catch-all"]);
+        let d = check(&["docs/(a)/[id]/x", "docs/(b)/[[...slug]]"]);
+        assert_eq!(codes(&d), ["param-beside-catch-all"]);
     }
 
     #[test]

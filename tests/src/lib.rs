@@ -1,1 +1,78 @@
+//! Routers compiled from the fixture trees in `fixtures/`, and helpers to drive them
+//! with real requests through `tower::ServiceExt::oneshot`.
 
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// `fixtures/conventions/app`: every folder convention, with a state type.
+pub mod conventions {
+    fsroute::include_routes!("conventions.rs");
+}
+
+/// `fixtures/root/app`: routes at the top of the URL space, state `()`.
+pub mod root {
+    fsroute::include_routes!("root.rs");
+}
+
+/// The state of the conventions fixture.
+#[derive(Clone)]
+pub struct FixtureState {
+    pub greeting: &'static str,
+}
+
+/// Handlers that route files re-export under a method name.
+pub mod shared_handlers {
+    pub async fn pong() -> &'static str {
+        "pong"
+    }
+}
+
+pub fn conventions_router() -> Router {
+    conventions::router(FixtureState { greeting: "hello" })
+}
+
+/// What a request got back.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|err| panic!("body is not JSON ({err}): {}", self.body))
+    }
+}
+
+/// Sends one request through the router, as a server would.
+pub async fn send(router: &Router, method: Method, uri: &str, body: Option<&str>) -> Reply {
+    let mut request = Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let request = request
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+pub async fn get(router: &Router, uri: &str) -> Reply {
+    send(router, Method::GET, uri, None).await
+}

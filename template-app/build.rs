@@ -1,0 +1,5 @@
+fn main() {
+    fsroute_codegen::Builder::new()
+        .state("crate::AppState")
+        .build();
+}

@@ -1,0 +1,13 @@
+//! Generates a router for each fixture tree that is meant to compile.
+
+fn main() {
+    fsroute_codegen::Builder::new()
+        .app_dir("fixtures/conventions/app")
+        .state("crate::FixtureState")
+        .out_file("conventions.rs")
+        .build();
+    fsroute_codegen::Builder::new()
+        .app_dir("fixtures/root/app")
+        .out_file("root.rs")
+        .build();
+}
