@@ -51,7 +51,10 @@ pub fn bad_segment(folder: &str, name: &str, error: &SegmentError) -> Diagnostic
         SegmentError::MalformedBrackets => (
             "malformed-segment",
             format!("the folder name `{name}` has brackets that do not enclose the whole name"),
-            format!("name the folder {SEGMENT_FORMS}"),
+            match bracket_suggestion(name) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => format!("name the folder {SEGMENT_FORMS}"),
+            },
         ),
         SegmentError::EmptyParam => (
             "empty-param-name",
@@ -119,6 +122,23 @@ pub fn bad_segment(folder: &str, name: &str, error: &SegmentError) -> Diagnostic
         ),
     };
     Diagnostic::error(code, format!("{message} (in `{folder}`)")).help(help)
+}
+
+/// `[id` → `[id]`, `[[...slug]` → `[[...slug]]`: a missing or extra bracket at an end.
+fn bracket_suggestion(name: &str) -> Option<String> {
+    if !(name.starts_with('[') || name.ends_with(']')) {
+        return None;
+    }
+    let inner = name.trim_matches(['[', ']']);
+    if inner.is_empty() || inner.contains(['[', ']']) {
+        return None;
+    }
+    let optional = name.starts_with("[[") && inner.starts_with("...");
+    Some(if optional {
+        format!("[[{inner}]]")
+    } else {
+        format!("[{inner}]")
+    })
 }
 
 /// `my-id` → `my_id`, `1st` → `p1st`: a nearby name that would be accepted.
@@ -310,6 +330,21 @@ mod tests {
         assert_eq!(list(&["a"]), "`a`");
         assert_eq!(list(&["a", "b"]), "`a` and `b`");
         assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
+    }
+
+    #[test]
+    fn bracket_suggestions() {
+        assert_eq!(bracket_suggestion("[id").as_deref(), Some("[id]"));
+        assert_eq!(bracket_suggestion("id]").as_deref(), Some("[id]"));
+        assert_eq!(
+            bracket_suggestion("[[...slug]").as_deref(),
+            Some("[[...slug]]")
+        );
+        assert_eq!(
+            bracket_suggestion("[...slug]]").as_deref(),
+            Some("[...slug]")
+        );
+        assert_eq!(bracket_suggestion("a[id]b"), None);
     }
 
     #[test]
