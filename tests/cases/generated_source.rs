@@ -1,1 +1,132 @@
+//! The generated source, pinned: a snapshot per fixture tree that compiles, and proof that
+//! the output depends on nothing but the tree (not the run, not the walk order).
+//!
+//! Review changes with `cargo insta review`.
 
+use std::path::{Path, PathBuf};
+
+use fsroute_codegen::Builder;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn generate(root: &Path, state: &str) -> String {
+    match Builder::new().root(root).state(state).generate() {
+        Ok(generated) => generated.source,
+        Err(failed) => panic!("{failed}"),
+    }
+}
+
+/// Absolute paths differ between machines; the snapshot shows `[ROOT]` instead.
+fn portable(source: &str, root: &Path) -> String {
+    source.replace(&root.display().to_string(), "[ROOT]")
+}
+
+#[test]
+fn conventions_router_source() {
+    let root = fixtures().join("conventions");
+    let source = generate(&root, "crate::FixtureState");
+    insta::assert_snapshot!(portable(&source, &root));
+}
+
+#[test]
+fn root_router_source() {
+    let root = fixtures().join("root");
+    insta::assert_snapshot!(portable(&generate(&root, "()"), &root));
+}
+
+#[test]
+fn warnings_tree_source_keeps_unrouted_files_as_modules() {
+    let root = fixtures().join("warnings");
+    insta::assert_snapshot!(portable(&generate(&root, "()"), &root));
+}
+
+#[test]
+fn output_is_identical_run_after_run() {
+    let root = fixtures().join("conventions");
+    let first = generate(&root, "crate::FixtureState");
+    for _ in 0..3 {
+        assert_eq!(generate(&root, "crate::FixtureState"), first);
+    }
+}
+
+/// Copies a tree file by file in the given order, so that directory entries are created
+/// (and on most file systems listed) in a different order.
+fn copy_tree(files: &[PathBuf], from: &Path, to: &Path) {
+    for file in files {
+        let target = to.join(file.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(file, target).unwrap();
+    }
+}
+
+#[test]
+fn output_does_not_depend_on_the_order_files_were_created_in() {
+    let from = fixtures().join("conventions");
+    let mut files: Vec<PathBuf> = walk(&from);
+    let forward = tempfile::tempdir().unwrap();
+    copy_tree(&files, &from, forward.path());
+    files.reverse();
+    // Interleave too: not just reversed, but shuffled in a fixed way.
+    let (even, odd): (Vec<_>, Vec<_>) = files
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 0);
+    let shuffled: Vec<PathBuf> = odd.into_iter().chain(even).map(|(_, f)| f).collect();
+    let backward = tempfile::tempdir().unwrap();
+    copy_tree(&shuffled, &from, backward.path());
+
+    let a = portable(
+        &generate(forward.path(), "crate::FixtureState"),
+        forward.path(),
+    );
+    let b = portable(
+        &generate(backward.path(), "crate::FixtureState"),
+        backward.path(),
+    );
+    assert_eq!(a, b);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn unchanged_output_is_not_rewritten() {
+    let out = tempfile::tempdir().unwrap();
+    let builder = Builder::new()
+        .root(fixtures().join("root"))
+        .out_dir(out.path())
+        .out_file("routes.rs");
+    let first = builder.try_build().unwrap();
+    assert!(first.written);
+    let modified = std::fs::metadata(&first.out_path)
+        .unwrap()
+        .modified()
+        .unwrap();
+    let second = builder.try_build().unwrap();
+    assert!(!second.written);
+    assert_eq!(
+        std::fs::metadata(&second.out_path)
+            .unwrap()
+            .modified()
+            .unwrap(),
+        modified
+    );
+    assert_eq!(
+        std::fs::read_to_string(&second.out_path).unwrap(),
+        second.generated.source
+    );
+}
