@@ -111,8 +111,9 @@ fn module_declaration(route: &Route) -> TokenStream {
     let doc = format!(" `{}`", route.display);
     quote! {
         #[doc = #doc]
-        // Method handlers are upper case (`GET`), as in Next.js.
-        #[allow(non_snake_case)]
+        // Method handlers are upper case (`GET`), as in Next.js; and a route module may
+        // share its name with the module the user includes the router in.
+        #[allow(non_snake_case, clippy::module_inception)]
         #[path = #path]
         mod #module;
     }

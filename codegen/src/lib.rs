@@ -1,7 +1,8 @@
 //! Turns a folder of `route.rs` files into an axum `Router`, from `build.rs`.
 //!
 //! ```no_run
-//! // build.rs
+//! // build.rs, complete:
+//! # #[allow(clippy::needless_doctest_main)]
 //! fn main() {
 //!     fsroute_codegen::Builder::new().build();
 //! }

@@ -117,9 +117,8 @@ fn check_siblings(routes: &[Route], app_display: &str, out: &mut Vec<Diagnostic>
                 ));
             }
         }
-        if !position.dynamic.is_empty()
-            && !(position.catch_all.is_empty() && position.optional.is_empty())
-        {
+        let has_catch_all = !position.catch_all.is_empty() || !position.optional.is_empty();
+        if !position.dynamic.is_empty() && has_catch_all {
             let folders: Vec<String> = [&position.dynamic, &position.catch_all, &position.optional]
                 .into_iter()
                 .flat_map(|kind| kind.values().flatten().cloned())

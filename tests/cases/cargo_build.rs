@@ -1,1 +1,228 @@
+//! What a user does: make a new crate, copy in route files, add the two-line `build.rs`
+//! and `main.rs`, run `cargo build`. These tests do exactly that, with the real `cargo`,
+//! and talk to the built server over a real socket.
+//!
+//! The crates are built offline with the workspace's lock file, into `target/nested`, so
+//! the dependencies compile once and later runs reuse them.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn write(path: &Path, content: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+/// A crate of its own (not in our workspace) that depends on fsroute by path.
+fn new_crate(name: &str, runtime: bool) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("fsroute-user-")
+        .tempdir()
+        .unwrap();
+    let ws = workspace();
+    let runtime_deps = if runtime {
+        format!(
+            "fsroute = {{ path = {runtime:?} }}\naxum = \"0.8\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"net\"] }}\n",
+            runtime = ws.join("runtime")
+        )
+    } else {
+        String::new()
+    };
+    write(
+        &dir.path().join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [workspace]\n\n[dependencies]\n{runtime_deps}\n\
+             [build-dependencies]\nfsroute-codegen = {{ path = {codegen:?} }}\n\n\
+             [profile.dev]\ndebug = false\n",
+            codegen = ws.join("codegen"),
+        ),
+    );
+    // Same versions as the workspace, and nothing to download.
+    std::fs::copy(ws.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+    write(
+        &dir.path().join("build.rs"),
+        "fn main() { fsroute_codegen::Builder::new().build(); }\n",
+    );
+    dir
+}
+
+fn cargo_build(dir: &Path) -> Output {
+    Command::new(env!("CARGO"))
+        .args(["build", "--offline", "--verbose"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", workspace().join("target/nested"))
+        .env_remove("CARGO_MANIFEST_DIR")
+        .output()
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Cargo's verbose log says `Running` for the build script only when it reruns.
+fn build_script_ran(output: &Output) -> bool {
+    stderr(output)
+        .lines()
+        .any(|line| line.trim_start().starts_with("Running") && line.contains("build-script-build"))
+}
+
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(binary: &Path) -> Server {
+    let mut child = Command::new(binary).stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    Server { child, address }
+}
+
+/// One HTTP/1.1 request over a plain socket; returns the status code and the body.
+fn request(server: &Server, method: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    (status, body.to_string())
+}
+
+const MAIN_RS: &str = r#"mod routes {
+    fsroute::include_routes!();
+}
+
+#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    println!("listening on {}", listener.local_addr().unwrap());
+    axum::serve(listener, routes::router(())).await.unwrap();
+}
+"#;
+
+#[test]
+fn a_new_crate_with_the_two_line_setup_gets_a_working_router() {
+    let app = new_crate("user_app", true);
+    let root = app.path();
+    write(&root.join("src/main.rs"), MAIN_RS);
+    write(
+        &root.join("app/api/hello/route.rs"),
+        "pub async fn GET() -> &'static str { \"hello\" }\n",
+    );
+
+    let first = cargo_build(root);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let binary = workspace().join("target/nested/debug/user_app");
+    {
+        let server = start(&binary);
+        assert_eq!(
+            request(&server, "GET", "/api/hello"),
+            (200, "hello".to_string())
+        );
+        let (status, body) = request(&server, "GET", "/api/nope");
+        assert_eq!(status, 404);
+        assert!(body.contains("\"NOT_FOUND\""), "{body}");
+    }
+
+    // Nothing changed: the build script does not run again.
+    let again = cargo_build(root);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(!build_script_ran(&again), "{}", stderr(&again));
+
+    // A new route file deep in the tree is picked up by the next build.
+    write(
+        &root.join("app/api/(shop)/items/[id]/route.rs"),
+        "use axum::extract::Path;\n\
+         pub async fn GET(Path(id): Path<u32>) -> String { format!(\"item {id}\") }\n",
+    );
+    let after_new_file = cargo_build(root);
+    assert!(
+        after_new_file.status.success(),
+        "{}",
+        stderr(&after_new_file)
+    );
+    assert!(build_script_ran(&after_new_file));
+    let server = start(&binary);
+    assert_eq!(
+        request(&server, "GET", "/api/items/7"),
+        (200, "item 7".to_string())
+    );
+    assert_eq!(
+        request(&server, "GET", "/api/hello"),
+        (200, "hello".to_string())
+    );
+}
+
+#[test]
+fn a_bad_tree_fails_the_build_with_every_problem_as_a_cargo_error() {
+    let app = new_crate("bad_app", false);
+    let root = app.path();
+    write(&root.join("src/main.rs"), "fn main() {}\n");
+    for file in [
+        "app/api/[id/route.rs",
+        "app/api/(a)/users/route.rs",
+        "app/api/(b)/users/route.rs",
+    ] {
+        write(&root.join(file), "pub async fn GET() {}\n");
+    }
+    write(&root.join("app/api/route.rs"), "pub async fn get() {}\n");
+
+    let output = cargo_build(root);
+    assert!(!output.status.success());
+    let stderr = stderr(&output);
+    let reported: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("error: bad_app") || line.starts_with("warning: bad_app"))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "error: bad_app@0.1.0: 2 route files answer the same URL `/api/users`: \
+             `app/api/(a)/users/route.rs` and `app/api/(b)/users/route.rs`; help: route groups \
+             `(name)` do not change the URL; keep one route file for each URL",
+            "error: bad_app@0.1.0: the folder name `[id` has brackets that do not enclose the \
+             whole name (in `app/api/[id`); help: did you mean `[id]`?",
+            "warning: bad_app@0.1.0: `app/api/route.rs` exports no method handler, so it is not \
+             routed; help: export at least one of `pub async fn GET`, `HEAD`, `POST`, `PUT`, \
+             `PATCH`, `DELETE`, `OPTIONS`",
+            "warning: bad_app@0.1.0: app/api/route.rs:1:14: `get` in `app/api/route.rs` is not \
+             routed: method handlers are upper case; help: did you mean `GET`? rename it to \
+             `pub async fn GET`",
+        ],
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
