@@ -226,3 +226,27 @@ fn a_bad_tree_fails_the_build_with_every_problem_as_a_cargo_error() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_route_file_that_does_not_parse_gets_rustcs_own_error_at_its_own_line() {
+    let app = new_crate("broken_app", true);
+    let root = app.path();
+    write(&root.join("src/main.rs"), MAIN_RS);
+    write(
+        &root.join("app/api/ok/route.rs"),
+        "pub async fn GET() -> &'static str { \"ok\" }\n",
+    );
+    write(
+        &root.join("app/api/broken/route.rs"),
+        "pub async fn GET() -> &'static str {\n    let x = ;\n    \"x\"\n}\n",
+    );
+    let output = cargo_build(root);
+    assert!(!output.status.success());
+    let stderr = stderr(&output);
+    // rustc, not the generator, reports the syntax error, pointing into the route file.
+    assert!(
+        stderr.contains("error: expected expression, found `;`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("app/api/broken/route.rs:2:13"), "{stderr}");
+}
