@@ -7,6 +7,7 @@ use std::fmt;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// An error a handler returns; it becomes a JSON response with its status.
@@ -107,9 +108,29 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// The wire shape, with fields in the documented order (`code`, `message`, `details`).
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: Body<'a>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: &'a str,
+    details: &'a Option<Value>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let envelope = Envelope {
+            error: Body {
+                code: &self.code,
+                message: &self.message,
+                details: &self.details,
+            },
+        };
+        (self.status, Json(envelope)).into_response()
     }
 }
 
@@ -124,7 +145,20 @@ mod tests {
             err.body(),
             json!({"error": {"code": "NOT_FOUND", "message": "User 7 not found", "details": null}})
         );
+        let response = ApiError::not_found("User 7").into_response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
         let err = ApiError::bad_request("nope").with_details(json!({"field": "x"}));
         assert_eq!(err.body()["error"]["details"]["field"], "x");
+    }
+
+    #[tokio::test]
+    async fn response_keeps_the_documented_field_order() {
+        use http_body_util::BodyExt;
+        let response = ApiError::not_found("User 7").into_response();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(
+            std::str::from_utf8(&bytes).unwrap(),
+            r#"{"error":{"code":"NOT_FOUND","message":"User 7 not found","details":null}}"#
+        );
     }
 }
