@@ -20,7 +20,11 @@ pub fn finish<S>(routes: Router<S>, state: S) -> Router
 where
     S: Clone + Send + Sync + 'static,
 {
-    routes.fallback(no_route).with_state(state)
+    routes
+        .fallback(no_route)
+        .layer(crate::layers::JsonErrorsLayer)
+        .layer(crate::layers::catch_panic())
+        .with_state(state)
 }
 
 /// No route matched: a trailing slash is redirected away (Next.js's default), anything

@@ -15,14 +15,25 @@
 //! ```
 
 mod error;
+pub mod extract;
+pub mod layers;
 mod manifest;
+pub mod pagination;
+pub mod prelude;
 mod redirect;
+pub mod response;
+pub mod stream;
+pub mod upload;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use error::{ApiError, ApiResult};
+pub use extract::{Form, Json, Path, Query, Valid};
 pub use manifest::{RouteInfo, route_table};
+
+/// The validation crate behind [`Valid`]; derive `garde::Validate` from this version.
+pub use garde;
 
 /// Includes the router that `fsroute_codegen::Builder` generated in `build.rs`.
 ///

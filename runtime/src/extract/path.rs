@@ -1,0 +1,117 @@
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::ApiError;
+
+/// Path parameters, like `axum::extract::Path` (one value, a tuple, a struct or a map),
+/// rejecting in JSON with the parameter's name and the expected type.
+///
+/// ```
+/// use fsroute::prelude::*;
+///
+/// // app/api/users/[id]/route.rs
+/// pub async fn GET(Path(id): Path<i64>) -> String {
+///     format!("user {id}")
+/// }
+/// ```
+///
+/// `/api/users/abc` is answered with 400 `INVALID_PATH_PARAM`:
+/// "Invalid path parameter `id`: expected i64, got `abc`".
+///
+/// For an optional catch-all (`[[...slug]]`) take `Option<Path<String>>`: `None` on the
+/// bare path.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match <axum::extract::Path<T> as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+        {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => Err(path_error(rejection)),
+        }
+    }
+}
+
+impl<T, S> OptionalFromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send + 'static,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let extracted =
+            <axum::extract::Path<T> as OptionalFromRequestParts<S>>::from_request_parts(
+                parts, state,
+            )
+            .await;
+        match extracted {
+            Ok(value) => Ok(value.map(|axum::extract::Path(value)| Path(value))),
+            Err(rejection) => Err(path_error(rejection)),
+        }
+    }
+}
+
+fn invalid(param: Option<&str>, value: &str, expected: &str) -> ApiError {
+    let message = match param {
+        Some(param) => {
+            format!("Invalid path parameter `{param}`: expected {expected}, got `{value}`")
+        }
+        None => format!("Invalid path parameter: expected {expected}, got `{value}`"),
+    };
+    ApiError::bad_request(message)
+        .with_code("INVALID_PATH_PARAM")
+        .with_details(json!({ "param": param, "value": value, "expected": expected }))
+}
+
+fn path_error(rejection: PathRejection) -> ApiError {
+    let PathRejection::FailedToDeserializePathParams(error) = rejection else {
+        // No parameters at all: the handler is on a route without them, a bug to log.
+        return ApiError::internal_from(rejection);
+    };
+    match error.into_kind() {
+        ErrorKind::ParseErrorAtKey {
+            key,
+            value,
+            expected_type,
+        } => invalid(Some(&key), &value, expected_type),
+        ErrorKind::ParseErrorAtIndex {
+            value,
+            expected_type,
+            ..
+        }
+        | ErrorKind::ParseError {
+            value,
+            expected_type,
+        } => invalid(None, &value, expected_type),
+        ErrorKind::DeserializeError {
+            key,
+            value,
+            message,
+        } => invalid(Some(&key), &value, &message),
+        ErrorKind::InvalidUtf8InPathParam { key } => {
+            ApiError::bad_request(format!("Invalid path parameter `{key}`: not valid UTF-8"))
+                .with_code("INVALID_PATH_PARAM")
+                .with_details(json!({ "param": key }))
+        }
+        ErrorKind::Message(message) => ApiError::bad_request(format!("Invalid path: {message}"))
+            .with_code("INVALID_PATH_PARAM"),
+        // The handler's `Path` type does not fit the route: a bug in the app, not the request.
+        kind => ApiError::internal_from(std::io::Error::other(kind.to_string())),
+    }
+}

@@ -1,0 +1,171 @@
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use http::{StatusCode, header};
+use http_body_util::BodyExt;
+use tower::{Layer, Service};
+
+use crate::ApiError;
+
+/// Error responses with a `text/plain` body get above this size kept as they are: they
+/// are not the short rejections this layer exists for.
+const MAX_TEXT: usize = 16 * 1024;
+
+/// Rewrites plain-text error responses (status 400 and up) into the JSON error shape, so a
+/// client sees one format even from axum's own extractors. JSON and other bodies pass
+/// untouched, and successful responses are never looked at beyond their status.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonErrorsLayer;
+
+impl<S> Layer<S> for JsonErrorsLayer {
+    type Service = JsonErrors<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        JsonErrors { inner }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JsonErrors<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for JsonErrors<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = JsonErrorsFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        JsonErrorsFuture::Inner {
+            future: self.inner.call(request),
+        }
+    }
+}
+
+type Rewrite = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+pin_project_lite::pin_project! {
+    /// The route's future; only a plain-text error response takes the (boxed) detour
+    /// through reading its body.
+    #[project = Projection]
+    pub enum JsonErrorsFuture<F> {
+        Inner { #[pin] future: F },
+        Rewriting { rewrite: Rewrite },
+    }
+}
+
+impl<F> Future for JsonErrorsFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match self.as_mut().project() {
+                Projection::Inner { future } => {
+                    let Ok(response) = std::task::ready!(future.poll(cx));
+                    if !is_plain_text_error(&response) {
+                        return Poll::Ready(Ok(response));
+                    }
+                    let rewrite: Rewrite = Box::pin(to_json(response));
+                    self.set(JsonErrorsFuture::Rewriting { rewrite });
+                }
+                Projection::Rewriting { rewrite } => {
+                    return rewrite.as_mut().poll(cx).map(Ok);
+                }
+            }
+        }
+    }
+}
+
+fn is_plain_text_error(response: &Response) -> bool {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return false;
+    }
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_ascii_lowercase().starts_with("text/plain"))
+}
+
+async fn to_json(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let status = parts.status;
+    let text = match http_body_util::Limited::new(body, MAX_TEXT).collect().await {
+        Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+        Err(_) => String::new(),
+    };
+    let error = if status.is_server_error() {
+        // Server-side text may hold internals: log it, send the generic message.
+        ApiError::new(status, code_for(status), "Internal server error")
+            .with_cause(std::io::Error::other(text))
+    } else {
+        let message = if text.trim().is_empty() {
+            status.canonical_reason().unwrap_or("Error").to_string()
+        } else {
+            text.trim().to_string()
+        };
+        ApiError::new(status, code_for(status), message)
+    };
+    let json = error.into_response();
+    // Keep the original headers that still apply (Allow, Retry-After, …).
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let (json_parts, json_body) = json.into_parts();
+    parts.headers.extend(json_parts.headers);
+    Response::from_parts(parts, json_body)
+}
+
+/// `413 Payload Too Large` → `PAYLOAD_TOO_LARGE`; 500 → `INTERNAL_ERROR` as elsewhere.
+fn code_for(status: StatusCode) -> String {
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        return "INTERNAL_ERROR".to_string();
+    }
+    status
+        .canonical_reason()
+        .unwrap_or("ERROR")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_from_statuses() {
+        assert_eq!(code_for(StatusCode::PAYLOAD_TOO_LARGE), "PAYLOAD_TOO_LARGE");
+        assert_eq!(
+            code_for(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            "UNSUPPORTED_MEDIA_TYPE"
+        );
+        assert_eq!(
+            code_for(StatusCode::INTERNAL_SERVER_ERROR),
+            "INTERNAL_ERROR"
+        );
+        assert_eq!(
+            code_for(StatusCode::UNPROCESSABLE_ENTITY),
+            "UNPROCESSABLE_ENTITY"
+        );
+    }
+}

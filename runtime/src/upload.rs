@@ -1,0 +1,257 @@
+//! File uploads from `multipart/form-data`, with a size limit, an allow-list of content
+//! types, and a file name the client cannot use to escape a folder.
+
+use std::path::{Path, PathBuf};
+
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::{FromRequest, Request};
+use bytes::{Bytes, BytesMut};
+use http::StatusCode;
+use serde_json::json;
+
+use crate::ApiError;
+
+/// What an upload may be.
+#[derive(Debug, Clone)]
+pub struct UploadLimits {
+    /// Largest file, in bytes. The route's body limit (2 MB by default) applies too.
+    pub max_bytes: usize,
+    /// Accepted content types, lower case (`image/png`).
+    pub allowed_types: Vec<String>,
+}
+
+impl UploadLimits {
+    pub fn new(max_bytes: usize, allowed_types: &[&str]) -> Self {
+        UploadLimits {
+            max_bytes,
+            allowed_types: allowed_types
+                .iter()
+                .map(|t| t.to_ascii_lowercase())
+                .collect(),
+        }
+    }
+
+    /// PNG, JPEG, GIF and WebP up to `max_bytes`.
+    pub fn images(max_bytes: usize) -> Self {
+        UploadLimits::new(
+            max_bytes,
+            &["image/png", "image/jpeg", "image/gif", "image/webp"],
+        )
+    }
+}
+
+/// A file that passed the limits, read into memory.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    /// The form field it came in.
+    pub field: String,
+    /// The client's file name made safe for display ([`safe_file_name`]); never a path.
+    pub file_name: Option<String>,
+    /// The declared content type, lower case, one of the allowed ones.
+    pub content_type: String,
+    pub bytes: Bytes,
+}
+
+impl UploadedFile {
+    /// A name to store the file under, made here: a random UUID and the extension of its
+    /// content type (`3f2a….png`). Nothing the client sent is in it.
+    pub fn storage_name(&self) -> String {
+        format!(
+            "{}.{}",
+            uuid::Uuid::new_v4(),
+            extension_for(&self.content_type)
+        )
+    }
+
+    /// Writes the file into `dir` under a fresh [`storage_name`](Self::storage_name) and
+    /// returns the path.
+    pub async fn save_in(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        tokio::fs::create_dir_all(dir).await?;
+        let path = dir.join(self.storage_name());
+        tokio::fs::write(&path, &self.bytes).await?;
+        Ok(path)
+    }
+}
+
+fn extension_for(content_type: &str) -> &'static str {
+    match content_type {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "application/pdf" => "pdf",
+        "text/plain" => "txt",
+        "text/csv" => "csv",
+        "application/json" => "json",
+        _ => "bin",
+    }
+}
+
+/// The last component of a client's file name, with anything that could be a path,
+/// hidden file or control character removed; at most 100 characters. `None` when nothing
+/// is left.
+///
+/// ```
+/// use fsroute::upload::safe_file_name;
+/// assert_eq!(safe_file_name("../../etc/passwd").as_deref(), Some("passwd"));
+/// assert_eq!(safe_file_name("C:\\Users\\me\\cat.png").as_deref(), Some("cat.png"));
+/// assert_eq!(safe_file_name("..").as_deref(), None);
+/// ```
+pub fn safe_file_name(name: &str) -> Option<String> {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    let cleaned: String = cleaned.chars().take(100).collect();
+    (!cleaned.is_empty()).then_some(cleaned)
+}
+
+/// `multipart/form-data`, like `axum::extract::Multipart`, but rejecting in JSON and with
+/// [`next_file`](Multipart::next_file) to read a file within limits.
+///
+/// ```
+/// use fsroute::prelude::*;
+///
+/// pub async fn POST(mut form: Multipart) -> ApiResult<Json<serde_json::Value>> {
+///     let limits = UploadLimits::images(1024 * 1024);
+///     let Some(file) = form.next_file(&limits).await? else {
+///         return Err(ApiError::bad_request("Send a file"));
+///     };
+///     let path = file.save_in(std::path::Path::new("data/uploads")).await?;
+///     Ok(Json(serde_json::json!({ "stored": path.file_name().unwrap().to_string_lossy() })))
+/// }
+/// ```
+pub struct Multipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Multipart {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Multipart::from_request(request, state).await {
+            Ok(multipart) => Ok(Multipart(multipart)),
+            Err(MultipartRejection::InvalidBoundary(rejection)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Expected a request body with `Content-Type: multipart/form-data; boundary=…`",
+            )
+            .with_cause(rejection)),
+            Err(other) => Err(ApiError::bad_request("Could not read the multipart body")
+                .with_code("INVALID_MULTIPART")
+                .with_cause(other)),
+        }
+    }
+}
+
+impl Multipart {
+    /// The next field, whatever it is.
+    pub async fn next_field(&mut self) -> Result<Option<Field<'_>>, ApiError> {
+        self.0.next_field().await.map_err(multipart_error)
+    }
+
+    /// The next field that is a file (has a file name), read within `limits`; other
+    /// fields before it are skipped. 415 for a type not allowed, 413 past the size.
+    pub async fn next_file(
+        &mut self,
+        limits: &UploadLimits,
+    ) -> Result<Option<UploadedFile>, ApiError> {
+        while let Some(mut field) = self.0.next_field().await.map_err(multipart_error)? {
+            let Some(client_name) = field.file_name().map(str::to_string) else {
+                continue;
+            };
+            let field_name = field.name().unwrap_or_default().to_string();
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_ascii_lowercase();
+            if !limits.allowed_types.contains(&content_type) {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    format!(
+                        "File type `{content_type}` is not allowed; allowed: {}",
+                        limits.allowed_types.join(", ")
+                    ),
+                )
+                .with_details(json!({ "field": field_name, "received": content_type, "allowed": limits.allowed_types })));
+            }
+            let mut bytes = BytesMut::new();
+            // Count while reading, so an oversized file is refused without being buffered.
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                if bytes.len() + chunk.len() > limits.max_bytes {
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "PAYLOAD_TOO_LARGE",
+                        format!("File is larger than {} bytes", limits.max_bytes),
+                    )
+                    .with_details(json!({ "field": field_name, "maxBytes": limits.max_bytes })));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            return Ok(Some(UploadedFile {
+                field: field_name,
+                file_name: safe_file_name(&client_name),
+                content_type,
+                bytes: bytes.freeze(),
+            }));
+        }
+        Ok(None)
+    }
+}
+
+fn multipart_error(error: MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        crate::extract::payload_too_large()
+    } else {
+        ApiError::bad_request(format!("Malformed multipart body: {}", error.body_text()))
+            .with_code("INVALID_MULTIPART")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_file_names_lose_their_paths() {
+        let cases = [
+            ("cat.png", Some("cat.png")),
+            ("../../etc/passwd", Some("passwd")),
+            ("..\\..\\windows\\win.ini", Some("win.ini")),
+            ("/absolute/x.txt", Some("x.txt")),
+            (".htaccess", Some("htaccess")),
+            ("..", None),
+            ("", None),
+            ("a\u{0}b\nc.png", Some("abc.png")),
+            ("x/", None),
+            ("名前.png", Some("名前.png")),
+            ("<script>.png", Some("_script_.png")),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(safe_file_name(name).as_deref(), expected, "{name:?}");
+        }
+        assert_eq!(safe_file_name(&"a".repeat(300)).unwrap().len(), 100);
+    }
+
+    #[test]
+    fn storage_names_come_from_the_server() {
+        let file = UploadedFile {
+            field: "file".into(),
+            file_name: Some("../../evil.sh".into()),
+            content_type: "image/png".into(),
+            bytes: Bytes::new(),
+        };
+        let name = file.storage_name();
+        assert!(name.ends_with(".png"));
+        assert!(!name.contains("evil"));
+        assert_eq!(name.len(), 36 + 4);
+    }
+}
