@@ -29,6 +29,13 @@ use serde_json::{Value, json};
 /// ```
 #[derive(Clone)]
 pub struct ApiError {
+    // Boxed so that `Result<T, ApiError>` stays small: handlers return it everywhere, and
+    // clippy's `result_large_err` would flag every one of them in users' crates.
+    inner: Box<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
     status: StatusCode,
     code: Cow<'static, str>,
     message: String,
@@ -49,36 +56,38 @@ impl ApiError {
         message: impl Into<String>,
     ) -> Self {
         ApiError {
-            status,
-            code: code.into(),
-            message: message.into(),
-            details: None,
-            headers: Vec::new(),
-            cause: None,
+            inner: Box::new(Inner {
+                status,
+                code: code.into(),
+                message: message.into(),
+                details: None,
+                headers: Vec::new(),
+                cause: None,
+            }),
         }
     }
 
     /// Another machine-readable code for the same status (`INVALID_JSON`).
     pub fn with_code(mut self, code: impl Into<Cow<'static, str>>) -> Self {
-        self.code = code.into();
+        self.inner.code = code.into();
         self
     }
 
     /// Structured data for clients, in `error.details`.
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.inner.details = Some(details);
         self
     }
 
     /// A header on the error response (`Retry-After`, `WWW-Authenticate`).
     pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
-        self.headers.push((name, value));
+        self.inner.headers.push((name, value));
         self
     }
 
     /// Keeps the underlying error for the log; it is never sent to the client.
     pub fn with_cause(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.cause = Some(Arc::new(cause));
+        self.inner.cause = Some(Arc::new(cause));
         self
     }
 
@@ -145,28 +154,28 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.inner.status
     }
 
     pub fn code(&self) -> &str {
-        &self.code
+        &self.inner.code
     }
 
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     pub fn details(&self) -> Option<&Value> {
-        self.details.as_ref()
+        self.inner.details.as_ref()
     }
 
     /// The JSON body.
     pub fn body(&self) -> Value {
         json!({
             "error": {
-                "code": self.code,
-                "message": self.message,
-                "details": self.details,
+                "code": self.inner.code,
+                "message": self.inner.message,
+                "details": self.inner.details,
             }
         })
     }
@@ -176,11 +185,11 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("ApiError");
         debug
-            .field("status", &self.status)
-            .field("code", &self.code)
-            .field("message", &self.message)
-            .field("details", &self.details);
-        if let Some(cause) = &self.cause {
+            .field("status", &self.inner.status)
+            .field("code", &self.inner.code)
+            .field("message", &self.inner.message)
+            .field("details", &self.inner.details);
+        if let Some(cause) = &self.inner.cause {
             debug.field("cause", &cause.to_string());
         }
         debug.finish()
@@ -189,10 +198,10 @@ impl fmt::Debug for ApiError {
 
 impl PartialEq for ApiError {
     fn eq(&self, other: &Self) -> bool {
-        self.status == other.status
-            && self.code == other.code
-            && self.message == other.message
-            && self.details == other.details
+        self.inner.status == other.inner.status
+            && self.inner.code == other.inner.code
+            && self.inner.message == other.inner.message
+            && self.inner.details == other.inner.details
     }
 }
 
@@ -201,16 +210,17 @@ impl fmt::Display for ApiError {
         write!(
             f,
             "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message
+            self.inner.status.as_u16(),
+            self.inner.code,
+            self.inner.message
         )
     }
 }
 
 impl std::error::Error for ApiError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.cause
+        self.inner
+            .cause
             .as_deref()
             .map(|cause| cause as &(dyn std::error::Error + 'static))
     }
@@ -231,31 +241,31 @@ struct Body<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
-            match &self.cause {
+        if self.inner.status.is_server_error() {
+            match &self.inner.cause {
                 Some(cause) => tracing::error!(
-                    status = self.status.as_u16(),
-                    code = %self.code,
+                    status = self.inner.status.as_u16(),
+                    code = %self.inner.code,
                     cause = %error_chain(cause.as_ref()),
                     "request failed"
                 ),
                 None => tracing::error!(
-                    status = self.status.as_u16(),
-                    code = %self.code,
-                    message = %self.message,
+                    status = self.inner.status.as_u16(),
+                    code = %self.inner.code,
+                    message = %self.inner.message,
                     "request failed"
                 ),
             }
         }
         let envelope = Envelope {
             error: Body {
-                code: &self.code,
-                message: &self.message,
-                details: &self.details,
+                code: &self.inner.code,
+                message: &self.inner.message,
+                details: &self.inner.details,
             },
         };
-        let mut response = (self.status, Json(envelope)).into_response();
-        for (name, value) in self.headers {
+        let mut response = (self.inner.status, Json(envelope)).into_response();
+        for (name, value) in self.inner.headers {
             response.headers_mut().insert(name, value);
         }
         response

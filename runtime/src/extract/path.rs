@@ -1,6 +1,6 @@
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, RawPathParams};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -39,7 +39,7 @@ where
             .await
         {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
-            Err(rejection) => Err(path_error(rejection)),
+            Err(rejection) => Err(path_error(rejection, &param_names(parts, state).await)),
         }
     }
 }
@@ -62,8 +62,17 @@ where
             .await;
         match extracted {
             Ok(value) => Ok(value.map(|axum::extract::Path(value)| Path(value))),
-            Err(rejection) => Err(path_error(rejection)),
+            Err(rejection) => Err(path_error(rejection, &param_names(parts, state).await)),
         }
+    }
+}
+
+/// The route's parameter names in URL order, to name the one a `Path<i64>` or a tuple
+/// failed on (axum only knows its position).
+async fn param_names<S: Send + Sync>(parts: &mut Parts, state: &S) -> Vec<String> {
+    match RawPathParams::from_request_parts(parts, state).await {
+        Ok(params) => params.iter().map(|(name, _)| name.to_string()).collect(),
+        Err(_) => Vec::new(),
     }
 }
 
@@ -79,7 +88,7 @@ fn invalid(param: Option<&str>, value: &str, expected: &str) -> ApiError {
         .with_details(json!({ "param": param, "value": value, "expected": expected }))
 }
 
-fn path_error(rejection: PathRejection) -> ApiError {
+fn path_error(rejection: PathRejection, names: &[String]) -> ApiError {
     let PathRejection::FailedToDeserializePathParams(error) = rejection else {
         // No parameters at all: the handler is on a route without them, a bug to log.
         return ApiError::internal_from(rejection);
@@ -91,14 +100,17 @@ fn path_error(rejection: PathRejection) -> ApiError {
             expected_type,
         } => invalid(Some(&key), &value, expected_type),
         ErrorKind::ParseErrorAtIndex {
+            index,
             value,
             expected_type,
-            ..
+        } => invalid(names.get(index).map(String::as_str), &value, expected_type),
+        ErrorKind::ParseError {
+            value,
+            expected_type,
+        } => {
+            let only = (names.len() == 1).then(|| names[0].as_str());
+            invalid(only, &value, expected_type)
         }
-        | ErrorKind::ParseError {
-            value,
-            expected_type,
-        } => invalid(None, &value, expected_type),
         ErrorKind::DeserializeError {
             key,
             value,

@@ -1,0 +1,170 @@
+//! The error shape on the wire, the conversions' 500s and their logs, and the safety nets:
+//! panics and plain-text errors.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::{get, post};
+use common::{get as get_req, post_json};
+use fsroute::layers::{JsonErrorsLayer, catch_panic};
+use fsroute::prelude::*;
+use serde_json::json;
+
+fn app() -> Router {
+    Router::new()
+        .route(
+            "/missing",
+            get(|| async { ApiResult::<()>::Err(ApiError::not_found("User 7")) }),
+        )
+        .route(
+            "/busy",
+            get(|| async { ApiResult::<()>::Err(ApiError::too_many_requests(30)) }),
+        )
+        .route("/io", get(io_failure))
+        .route("/anyhow", get(anyhow_failure))
+        .route("/panic", get(panics))
+        .route("/ok", get(|| async { "ok" }))
+        .route(
+            "/axum-json",
+            post(|axum::Json(v): axum::Json<serde_json::Value>| async move { v.to_string() }),
+        )
+        .route(
+            "/teapot",
+            get(|| async { (StatusCode::IM_A_TEAPOT, "short and stout") }),
+        )
+        .route(
+            "/plain-500",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "db password=hunter2") }),
+        )
+        .route(
+            "/html-404",
+            get(|| async { (StatusCode::NOT_FOUND, axum::response::Html("<h1>no</h1>")) }),
+        )
+        .layer(JsonErrorsLayer)
+        .layer(catch_panic())
+}
+
+async fn panics() -> &'static str {
+    panic!("secret internals")
+}
+
+async fn io_failure() -> ApiResult<String> {
+    let text = std::fs::read_to_string("/")?;
+    Ok(text)
+}
+
+async fn anyhow_failure() -> ApiResult<String> {
+    Err(anyhow::anyhow!("connection reset by peer at 10.0.0.3").context("loading posts"))?
+}
+
+/// Collects what `tracing` logs while a test runs on this thread.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Log {
+    fn capture() -> (Log, tracing::subscriber::DefaultGuard) {
+        let log = Log::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        (log, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn errors_have_the_one_shape_in_the_documented_order() {
+    let reply = get_req(&app(), "/missing").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(
+        reply.body,
+        r#"{"error":{"code":"NOT_FOUND","message":"User 7 not found","details":null}}"#
+    );
+    let reply = get_req(&app(), "/busy").await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(reply.header("retry-after"), Some("30"));
+}
+
+#[tokio::test]
+async fn unexpected_errors_are_500_with_the_cause_logged_not_sent() {
+    let (log, _guard) = Log::capture();
+    for path in ["/io", "/anyhow"] {
+        let reply = get_req(&app(), path).await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        assert_eq!(
+            reply.json(),
+            json!({ "error": { "code": "INTERNAL_ERROR", "message": "Internal server error", "details": null } })
+        );
+    }
+    let logged = log.text();
+    assert!(logged.contains("Is a directory"), "{logged}");
+    assert!(
+        logged.contains("loading posts: connection reset by peer at 10.0.0.3"),
+        "{logged}"
+    );
+}
+
+#[tokio::test]
+async fn a_panic_is_a_json_500_and_the_next_request_is_served() {
+    let (log, _guard) = Log::capture();
+    let app = app();
+    let reply = get_req(&app, "/panic").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.error_message(), "Internal server error");
+    assert!(!reply.body.contains("secret"));
+    assert!(log.text().contains("handler panicked: secret internals"));
+    let after = get_req(&app, "/ok").await;
+    assert_eq!((after.status.as_u16(), after.body.as_str()), (200, "ok"));
+}
+
+#[tokio::test]
+async fn axum_rejections_come_out_as_json() {
+    let reply = post_json(&app(), "/axum-json", "{oops").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_code(), "BAD_REQUEST");
+    assert!(
+        reply
+            .error_message()
+            .starts_with("Failed to parse the request body as JSON"),
+        "{}",
+        reply.body
+    );
+    let reply = common::post(&app(), "/axum-json", "text/plain", "{}").await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.error_code(), "UNSUPPORTED_MEDIA_TYPE");
+}
+
+#[tokio::test]
+async fn plain_text_errors_from_handlers_are_wrapped() {
+    let reply = get_req(&app(), "/teapot").await;
+    assert_eq!(
+        reply.json(),
+        json!({ "error": { "code": "I_M_A_TEAPOT", "message": "short and stout", "details": null } })
+    );
+    // A plain-text 500 may hold internals: never sent.
+    let reply = get_req(&app(), "/plain-500").await;
+    assert_eq!(reply.error_message(), "Internal server error");
+    assert!(!reply.body.contains("hunter2"));
+    // Other bodies are the handler's choice and pass untouched.
+    let reply = get_req(&app(), "/html-404").await;
+    assert_eq!(reply.body, "<h1>no</h1>");
+}
