@@ -315,3 +315,49 @@ fn manifest_lists_every_route_with_its_methods_and_file() {
     let paths: Vec<&str> = root::ROUTES.iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/", "/about", "/{*rest}"]);
 }
+
+#[tokio::test]
+async fn a_panicking_handler_is_a_json_500_and_the_router_keeps_serving() {
+    let app = conventions_router();
+    let reply = get(&app, "/api/panic").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        reply.json(),
+        json!({ "error": { "code": "INTERNAL_ERROR", "message": "Internal server error", "details": null } })
+    );
+    assert_eq!(get(&app, "/api/users/me").await.body, "me");
+}
+
+#[tokio::test]
+async fn axum_rejections_through_the_generated_router_are_json() {
+    let app = conventions_router();
+    let reply = send(&app, Method::POST, "/api/axum-json", Some("{nope")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["error"]["code"], "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn bad_path_parameter_through_the_generated_router() {
+    let reply = get(&conventions_router(), "/api/items/abc").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json()["error"]["message"],
+        "Invalid path parameter `itemId`: expected u32, got `abc`"
+    );
+}
+
+#[tokio::test]
+async fn body_over_the_default_limit_is_a_json_413() {
+    let big = format!("\"{}\"", "x".repeat(2 * 1024 * 1024 + 1));
+    let reply = send(&conventions_router(), Method::POST, "/api/echo", Some(&big)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.json()["error"]["code"], "PAYLOAD_TOO_LARGE");
+    let small = send(
+        &conventions_router(),
+        Method::POST,
+        "/api/echo",
+        Some("[1]"),
+    )
+    .await;
+    assert_eq!(small.body, "[1]");
+}
