@@ -47,3 +47,10 @@ fn route_table_lists_the_app_routes() {
     let paths: Vec<&str> = routes::ROUTES.iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/api/health", "/api/users/{id}"]);
 }
+
+#[tokio::test]
+async fn a_bad_id_is_a_json_400() {
+    let (status, body) = get("/api/users/abc").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "INVALID_PATH_PARAM");
+}

@@ -1,6 +1,6 @@
 //! `GET /api/health`: is the server up?
 
-use axum::Json;
+use fsroute::prelude::*;
 use serde_json::{Value, json};
 
 pub async fn GET() -> Json<Value> {

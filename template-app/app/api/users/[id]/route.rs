@@ -1,8 +1,6 @@
 //! `GET /api/users/{id}`: one user, or a JSON 404.
 
-use axum::Json;
-use axum::extract::{Path, State};
-use fsroute::{ApiError, ApiResult};
+use fsroute::prelude::*;
 
 use crate::{AppState, User};
 
