@@ -104,18 +104,23 @@ fn parse_in_range(
     }
 }
 
+/// `limit`, the same rule for both kinds of pagination.
+fn parse_limit(value: Option<String>) -> Result<u64, ApiError> {
+    parse_in_range(
+        "limit",
+        value,
+        Pagination::DEFAULT_LIMIT,
+        Pagination::MAX_LIMIT,
+    )
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Pagination {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let mut values = query_values(parts, &["page", "limit"]).into_iter();
         let page = parse_in_range("page", values.next().flatten(), 1, u64::MAX)?;
-        let limit = parse_in_range(
-            "limit",
-            values.next().flatten(),
-            Pagination::DEFAULT_LIMIT,
-            Pagination::MAX_LIMIT,
-        )?;
+        let limit = parse_limit(values.next().flatten())?;
         Ok(Pagination { page, limit })
     }
 }
@@ -221,12 +226,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CursorPagination {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let mut values = query_values(parts, &["cursor", "limit"]).into_iter();
         let cursor = values.next().flatten().filter(|c| !c.is_empty());
-        let limit = parse_in_range(
-            "limit",
-            values.next().flatten(),
-            Pagination::DEFAULT_LIMIT,
-            Pagination::MAX_LIMIT,
-        )?;
+        let limit = parse_limit(values.next().flatten())?;
         Ok(CursorPagination { cursor, limit })
     }
 }
