@@ -205,15 +205,21 @@ impl Builder {
             .into_iter()
             .map(|file| {
                 let shown = display(&file.path);
-                let analysis = match std::fs::read_to_string(&file.path) {
-                    Ok(source) => route_file::analyze(&source, &shown),
-                    Err(err) => route_file::RouteFileAnalysis {
+                let analysis = match (std::fs::read_to_string(&file.path), file.kind) {
+                    (Ok(source), scan::FileKind::Route) => route_file::analyze(&source, &shown),
+                    (Ok(source), scan::FileKind::Middleware) => {
+                        let checked = route_file::analyze_middleware(&source, &shown);
+                        diagnostics.extend(checked.diagnostics);
+                        route_file::RouteFileAnalysis::default()
+                    }
+                    (Err(err), _) => route_file::RouteFileAnalysis {
                         diagnostics: vec![messages::unreadable(&shown, &err.to_string())],
                         ..Default::default()
                     },
                 };
                 diagnostics.extend(analysis.diagnostics.iter().cloned());
                 tree::RouteSource {
+                    kind: file.kind,
                     folders: file.folders,
                     path: file.path,
                     analysis,
@@ -221,9 +227,9 @@ impl Builder {
             })
             .collect();
 
-        let (routes, segment_errors) = tree::build_routes(sources, &app_display);
+        let (tree, segment_errors) = tree::build_tree(sources, &app_display);
         diagnostics.extend(segment_errors);
-        diagnostics.extend(validate::validate(&routes, &app_display));
+        diagnostics.extend(validate::validate(&tree, &app_display));
         diagnostic::sort_diagnostics(&mut diagnostics);
 
         let state = match state {
@@ -231,13 +237,14 @@ impl Builder {
             _ => return Err(Failed { diagnostics }),
         };
         let source = emit::emit(
-            &routes,
+            &tree,
             &emit::EmitOptions {
                 app_display: &app_display,
                 state: &state,
             },
         );
-        let entries = routes
+        let entries = tree
+            .routes
             .iter()
             .filter(|route| route.is_routed())
             .flat_map(|route| {

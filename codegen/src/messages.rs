@@ -36,12 +36,16 @@ pub fn non_utf8_path(path: &str) -> Diagnostic {
     .help("rename the folder using UTF-8 characters")
 }
 
-pub fn misnamed_route_file(path: &str) -> Diagnostic {
+pub fn misnamed_file(path: &str, meant: &str) -> Diagnostic {
     Diagnostic::warning(
-        "misnamed-route-file",
-        format!("`{path}` is not routed: only files named exactly `route.rs` are"),
+        "misnamed-file",
+        format!(
+            "`{path}` is ignored: only files named exactly `route.rs` and `middleware.rs` are read"
+        ),
     )
-    .help("rename it to `route.rs`, or move it into a `_private` folder if it is a helper")
+    .help(format!(
+        "did you mean `{meant}`? or move it into a `_private` folder if it is a helper"
+    ))
 }
 
 // --- folder names ---------------------------------------------------------------------
@@ -202,6 +206,93 @@ pub fn method_not_a_function(path: &str, method: Method, kind: &str) -> Diagnost
     ))
 }
 
+pub fn private_route_middleware(path: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "private-middleware",
+        format!("`middleware` in `{path}` is not `pub`, so it does not wrap the route"),
+    )
+    .help("write `pub async fn middleware`, or rename it if it is a helper")
+}
+
+pub fn private_config(path: &str, name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "private-config",
+        format!("`{name}` in `{path}` is not `pub`, so the route does not use it"),
+    )
+    .help(format!("write `pub const {name}`"))
+}
+
+pub fn unknown_config(path: &str, name: &str) -> Diagnostic {
+    let known = "`MAX_DURATION`, `BODY_LIMIT` and `REVALIDATE`";
+    let help = match closest_config(name) {
+        Some(meant) => format!("did you mean `{meant}`? the route config constants are {known}"),
+        None => format!(
+            "the route config constants are {known}; make `{name}` private if it is your own"
+        ),
+    };
+    Diagnostic::warning(
+        "unknown-config",
+        format!(
+            "`pub const {name}` in `{path}` is not a route config constant, so it does nothing"
+        ),
+    )
+    .help(help)
+}
+
+/// A known constant within two edits (`MAX_DURATON`), or the same letters in another case
+/// (`maxDuration`, Next.js's spelling).
+pub(crate) fn closest_config(name: &str) -> Option<&'static str> {
+    let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
+    crate::route_file::ConfigConst::ALL
+        .into_iter()
+        .map(|c| c.name())
+        .find(|known| squash(known) == squash(name) || edit_distance(known, name) <= 2)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+// --- middleware files -----------------------------------------------------------------
+
+pub fn missing_middleware(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        "missing-middleware",
+        format!("`{path}` has no `pub async fn middleware`, so it cannot wrap the routes below it"),
+    )
+    .help(
+        "export `pub async fn middleware(request: Request, next: Next) -> Response` (extractors \
+         such as `State<…>` may come first), or delete the file",
+    )
+}
+
+pub fn private_middleware(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        "private-middleware",
+        format!("`middleware` in `{path}` is not `pub`, so the router cannot call it"),
+    )
+    .help("write `pub async fn middleware`")
+}
+
+pub fn unused_middleware(path: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "unused-middleware",
+        format!("`{path}` wraps nothing: there is no routed `route.rs` in its folder or below"),
+    )
+    .help("add a route below it, or delete the file")
+}
+
 // --- the URL tree ---------------------------------------------------------------------
 
 pub fn catch_all_not_last(file: &str, folder: &str) -> Diagnostic {
@@ -345,6 +436,14 @@ mod tests {
             Some("[...slug]")
         );
         assert_eq!(bracket_suggestion("a[id]b"), None);
+    }
+
+    #[test]
+    fn config_suggestions() {
+        assert_eq!(closest_config("MAX_DURATON"), Some("MAX_DURATION"));
+        assert_eq!(closest_config("maxDuration"), Some("MAX_DURATION"));
+        assert_eq!(closest_config("REVALIDATES"), Some("REVALIDATE"));
+        assert_eq!(closest_config("PAGE_SIZE"), None);
     }
 
     #[test]

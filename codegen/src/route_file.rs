@@ -76,10 +76,49 @@ impl fmt::Display for Method {
     }
 }
 
+/// Route segment config: the constants a route file may export, as in Next.js's
+/// `export const maxDuration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConfigConst {
+    /// `pub const MAX_DURATION: u64` seconds; a JSON 504 after it.
+    MaxDuration,
+    /// `pub const BODY_LIMIT: usize` bytes; a JSON 413 past it.
+    BodyLimit,
+    /// `pub const REVALIDATE: u64` seconds; GET responses cached per URL.
+    Revalidate,
+}
+
+impl ConfigConst {
+    pub const ALL: [ConfigConst; 3] = [
+        ConfigConst::MaxDuration,
+        ConfigConst::BodyLimit,
+        ConfigConst::Revalidate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ConfigConst::MaxDuration => "MAX_DURATION",
+            ConfigConst::BodyLimit => "BODY_LIMIT",
+            ConfigConst::Revalidate => "REVALIDATE",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<ConfigConst> {
+        ConfigConst::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// The name of the middleware function, in `middleware.rs` and in route files.
+pub const MIDDLEWARE_FN: &str = "middleware";
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteFileAnalysis {
     /// Exported methods, sorted, each once.
     pub methods: Vec<Method>,
+    /// Exports `pub async fn middleware`, which wraps this route alone.
+    pub middleware: bool,
+    /// The route segment config constants it exports, sorted.
+    pub config: Vec<ConfigConst>,
     /// False when `syn` could not parse the file.
     pub parsed: bool,
     pub diagnostics: Vec<Diagnostic>,
@@ -105,7 +144,16 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                 let ident = &item_fn.sig.ident;
                 let name = ident.to_string();
                 let width = name.len();
-                if let Some(method) = Method::from_export_name(&name) {
+                if name == MIDDLEWARE_FN {
+                    if is_visible_to_parent(&item_fn.vis) {
+                        analysis.middleware = true;
+                    } else {
+                        let location = locate(source, path, ident.span(), width);
+                        analysis
+                            .diagnostics
+                            .push(messages::private_route_middleware(path).at(location));
+                    }
+                } else if let Some(method) = Method::from_export_name(&name) {
                     if is_visible_to_parent(&item_fn.vis) {
                         analysis.methods.push(method);
                     } else {
@@ -121,6 +169,25 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                             .diagnostics
                             .push(messages::wrong_case_method(path, &name, method).at(location));
                     }
+                }
+            }
+            syn::Item::Const(syn::ItemConst { ident, vis, .. }) if !is_method(ident) => {
+                let name = ident.to_string();
+                let location = || locate(source, path, ident.span(), name.len());
+                match ConfigConst::from_name(&name) {
+                    Some(config) if is_visible_to_parent(vis) => analysis.config.push(config),
+                    Some(config) => analysis
+                        .diagnostics
+                        .push(messages::private_config(path, config.name()).at(location())),
+                    None if is_visible_to_parent(vis)
+                        && (is_screaming_case(&name)
+                            || messages::closest_config(&name).is_some()) =>
+                    {
+                        analysis
+                            .diagnostics
+                            .push(messages::unknown_config(path, &name).at(location()))
+                    }
+                    None => {}
                 }
             }
             syn::Item::Const(syn::ItemConst { ident, .. })
@@ -151,12 +218,77 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
     }
     analysis.methods.sort();
     analysis.methods.dedup();
+    analysis.config.sort();
+    analysis.config.dedup();
     if analysis.methods.is_empty() && !analysis.diagnostics.iter().any(Diagnostic::is_error) {
         analysis
             .diagnostics
             .push(messages::no_methods(path).at(Location::path(path)));
     }
     analysis
+}
+
+fn is_method(ident: &syn::Ident) -> bool {
+    Method::from_export_name(&ident.to_string()).is_some()
+}
+
+/// `PAGE_SIZE`, `MAX_DURATON`: upper case with at least one letter.
+fn is_screaming_case(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// What the generator needs from a `middleware.rs`: that it exports `pub async fn
+/// middleware`. A file that does not parse is used as it is, so that rustc reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MiddlewareAnalysis {
+    pub parsed: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn analyze_middleware(source: &str, path: &str) -> MiddlewareAnalysis {
+    let file = match syn::parse_file(source) {
+        Ok(file) => file,
+        Err(err) => {
+            let location = locate(source, path, err.span(), 1);
+            return MiddlewareAnalysis {
+                parsed: false,
+                diagnostics: vec![
+                    messages::unparsable_route_file(path, &err.to_string()).at(location),
+                ],
+            };
+        }
+    };
+    let found = file.items.iter().find_map(|item| match item {
+        syn::Item::Fn(item_fn) if item_fn.sig.ident == MIDDLEWARE_FN => {
+            Some((is_visible_to_parent(&item_fn.vis), item_fn.sig.ident.span()))
+        }
+        syn::Item::Use(item_use) if is_visible_to_parent(&item_use.vis) => {
+            let mut names = Vec::new();
+            use_tree_names(&item_use.tree, &mut names);
+            names
+                .iter()
+                .any(|name| name == MIDDLEWARE_FN)
+                .then(|| (true, proc_macro2::Span::call_site()))
+        }
+        _ => None,
+    });
+    let diagnostics = match found {
+        Some((true, _)) => Vec::new(),
+        Some((false, span)) => vec![messages::private_middleware(path).at(locate(
+            source,
+            path,
+            span,
+            MIDDLEWARE_FN.len(),
+        ))],
+        None => vec![messages::missing_middleware(path).at(Location::path(path))],
+    };
+    MiddlewareAnalysis {
+        parsed: true,
+        diagnostics,
+    }
 }
 
 /// The generated router lives in the route module's parent, so it can call `pub`,
@@ -256,6 +388,43 @@ mod tests {
         let a = analyze("pub const GET: u8 = 1;\n", "app/route.rs");
         assert_eq!(codes(&a), ["method-not-a-function"]);
         assert!(a.diagnostics[0].is_error());
+    }
+
+    #[test]
+    fn route_middleware_and_config_constants() {
+        let a = analyze(
+            "pub async fn GET() {}\n\
+             pub async fn middleware() {}\n\
+             pub const MAX_DURATION: u64 = 5;\n\
+             pub const REVALIDATE: u64 = 60;\n\
+             const BODY_LIMIT: usize = 10;\n\
+             pub const MAX_DURATON: u64 = 5;\n\
+             const PAGE_SIZE: u32 = 20;\n\
+             pub const maxDuration: u64 = 1;\n",
+            "app/route.rs",
+        );
+        assert!(a.middleware);
+        assert_eq!(
+            a.config,
+            [ConfigConst::MaxDuration, ConfigConst::Revalidate]
+        );
+        assert_eq!(
+            codes(&a),
+            ["private-config", "unknown-config", "unknown-config"]
+        );
+    }
+
+    #[test]
+    fn middleware_files() {
+        let ok = analyze_middleware("pub async fn middleware() {}", "app/middleware.rs");
+        assert!(ok.diagnostics.is_empty());
+        let reexport = analyze_middleware("pub use crate::auth::guard as middleware;", "m.rs");
+        assert!(reexport.diagnostics.is_empty());
+        let private = analyze_middleware("async fn middleware() {}", "m.rs");
+        assert_eq!(private.diagnostics[0].code, "private-middleware");
+        assert!(private.diagnostics[0].is_error());
+        let missing = analyze_middleware("pub async fn guard() {}", "m.rs");
+        assert_eq!(missing.diagnostics[0].code, "missing-middleware");
     }
 
     #[test]

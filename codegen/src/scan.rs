@@ -11,10 +11,29 @@ use crate::diagnostic::Diagnostic;
 use crate::messages;
 
 pub const ROUTE_FILE: &str = "route.rs";
+pub const MIDDLEWARE_FILE: &str = "middleware.rs";
 
-/// A `route.rs` file found under the app folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    /// `route.rs`: handlers for one URL.
+    Route,
+    /// `middleware.rs`: wraps every route in its folder's subtree.
+    Middleware,
+}
+
+impl FileKind {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            FileKind::Route => ROUTE_FILE,
+            FileKind::Middleware => MIDDLEWARE_FILE,
+        }
+    }
+}
+
+/// A `route.rs` or `middleware.rs` file found under the app folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannedFile {
+    pub kind: FileKind,
     /// Folder names from the app folder down to the file (`["api", "users", "[id]"]`).
     pub folders: Vec<String>,
     /// Where the file is on disk.
@@ -55,13 +74,17 @@ pub fn scan(app_dir: &Path, display: &dyn Fn(&Path) -> String) -> Scan {
             continue;
         }
         let file_name = entry.file_name().to_string_lossy();
-        if file_name != ROUTE_FILE {
-            if looks_like_route_file(&file_name) {
-                scan.diagnostics
-                    .push(messages::misnamed_route_file(&display(entry.path())));
+        let kind = match file_name.as_ref() {
+            ROUTE_FILE => FileKind::Route,
+            MIDDLEWARE_FILE => FileKind::Middleware,
+            other => {
+                if let Some(meant) = near_miss(other) {
+                    scan.diagnostics
+                        .push(messages::misnamed_file(&display(entry.path()), meant));
+                }
+                continue;
             }
-            continue;
-        }
+        };
         let relative = entry
             .path()
             .strip_prefix(app_dir)
@@ -80,12 +103,14 @@ pub fn scan(app_dir: &Path, display: &dyn Fn(&Path) -> String) -> Scan {
             continue;
         }
         scan.files.push(ScannedFile {
+            kind,
             folders,
             path: entry.path().to_path_buf(),
         });
     }
     // Parents before children, whatever the walk met first.
-    scan.files.sort_by(|a, b| a.folders.cmp(&b.folders));
+    scan.files
+        .sort_by(|a, b| (&a.folders, a.kind).cmp(&(&b.folders, b.kind)));
     scan
 }
 
@@ -93,10 +118,14 @@ fn is_private(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().first() == Some(&b'_')
 }
 
-/// `Route.rs`, `routes.rs`: close enough that the user surely meant `route.rs`.
-fn looks_like_route_file(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower == "route.rs" || lower == "routes.rs"
+/// `Route.rs`, `routes.rs`, `Middleware.rs`: close enough that the user surely meant one
+/// of ours.
+fn near_miss(name: &str) -> Option<&'static str> {
+    match name.to_ascii_lowercase().as_str() {
+        "route.rs" | "routes.rs" => Some(ROUTE_FILE),
+        "middleware.rs" | "middlewares.rs" => Some(MIDDLEWARE_FILE),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -127,14 +156,25 @@ mod tests {
             "api/_lib/deep/route.rs",
             "api/users/helpers.rs",
             "api/(admin)/stats/route.rs",
+            "api/(admin)/middleware.rs",
             "route.rs",
         ]);
         let scan = scan(dir.path(), &show);
         assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
-        let folders: Vec<String> = scan.files.iter().map(|f| f.folders.join("/")).collect();
+        let files: Vec<String> = scan
+            .files
+            .iter()
+            .map(|f| format!("{}/{}", f.folders.join("/"), f.kind.file_name()))
+            .collect();
         assert_eq!(
-            folders,
-            ["", "api/(admin)/stats", "api/users", "api/users/[id]"]
+            files,
+            [
+                "/route.rs",
+                "api/(admin)/middleware.rs",
+                "api/(admin)/stats/route.rs",
+                "api/users/route.rs",
+                "api/users/[id]/route.rs"
+            ]
         );
     }
 
@@ -148,10 +188,15 @@ mod tests {
 
     #[test]
     fn near_miss_file_names_get_a_warning() {
-        let dir = tree(&["api/Route.rs", "api/x/routes.rs", "api/y/router.rs"]);
+        let dir = tree(&[
+            "api/Route.rs",
+            "api/x/routes.rs",
+            "api/y/router.rs",
+            "api/z/Middleware.rs",
+        ]);
         let scan = scan(dir.path(), &show);
         assert!(scan.files.is_empty());
         let codes: Vec<_> = scan.diagnostics.iter().map(|d| d.code).collect();
-        assert_eq!(codes, ["misnamed-route-file", "misnamed-route-file"]);
+        assert_eq!(codes, ["misnamed-file", "misnamed-file", "misnamed-file"]);
     }
 }

@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::messages;
 use crate::route_file::{Method, RouteFileAnalysis};
+use crate::scan::FileKind;
 use crate::segment::{Segment, parse_segment};
 
-/// A route file before its folders are parsed.
+/// A route or middleware file before its folders are parsed.
 #[derive(Debug, Clone)]
 pub struct RouteSource {
+    pub kind: FileKind,
     /// Folder names from the app folder down to the file.
     pub folders: Vec<String>,
     /// Where the file is on disk, for `#[path]`.
@@ -29,6 +31,26 @@ pub struct Route {
     pub display: String,
     /// The Rust module the file becomes in the generated code.
     pub module: String,
+    /// Modules of the `middleware.rs` files that wrap this route, outermost first.
+    pub middlewares: Vec<String>,
+}
+
+/// A `middleware.rs` whose folders all parsed.
+#[derive(Debug, Clone)]
+pub struct Middleware {
+    pub folders: Vec<String>,
+    pub path: PathBuf,
+    pub display: String,
+    pub module: String,
+    /// How many routes it wraps; none is worth a warning.
+    pub wraps: usize,
+}
+
+/// Routes in priority order and the middleware files that wrap them.
+#[derive(Debug, Clone, Default)]
+pub struct Tree {
+    pub routes: Vec<Route>,
+    pub middlewares: Vec<Middleware>,
 }
 
 impl Route {
@@ -72,6 +94,11 @@ impl Route {
         !self.analysis.methods.is_empty()
     }
 
+    /// Whether building its `MethodRouter` needs the state (for `from_fn_with_state`).
+    pub fn needs_state(&self) -> bool {
+        self.analysis.middleware || !self.middlewares.is_empty()
+    }
+
     pub fn methods(&self) -> &[Method] {
         &self.analysis.methods
     }
@@ -109,11 +136,11 @@ pub fn join_display(app_display: &str, folders: &[String]) -> String {
 }
 
 /// Parses every folder name; returns the routes whose names are all valid, in priority
-/// order with unique module names, and one error per bad folder (however many files are
-/// below it).
-pub fn build_routes(sources: Vec<RouteSource>, app_display: &str) -> (Vec<Route>, Vec<Diagnostic>) {
+/// order with unique module names, the middleware files with the routes they wrap, and one
+/// error per bad folder (however many files are below it).
+pub fn build_tree(sources: Vec<RouteSource>, app_display: &str) -> (Tree, Vec<Diagnostic>) {
     let mut bad_folders = BTreeMap::new();
-    let mut routes = Vec::new();
+    let mut tree = Tree::default();
     for source in sources {
         let mut segments = Vec::with_capacity(source.folders.len());
         let mut ok = true;
@@ -133,40 +160,80 @@ pub fn build_routes(sources: Vec<RouteSource>, app_display: &str) -> (Vec<Route>
             continue;
         }
         let mut file_parts = source.folders.clone();
-        file_parts.push(crate::scan::ROUTE_FILE.to_string());
-        routes.push(Route {
-            display: join_display(app_display, &file_parts),
-            module: String::new(),
-            folders: source.folders,
-            segments,
-            path: source.path,
-            analysis: source.analysis,
-        });
+        file_parts.push(source.kind.file_name().to_string());
+        let display = join_display(app_display, &file_parts);
+        match source.kind {
+            FileKind::Route => tree.routes.push(Route {
+                display,
+                module: String::new(),
+                middlewares: Vec::new(),
+                folders: source.folders,
+                segments,
+                path: source.path,
+                analysis: source.analysis,
+            }),
+            FileKind::Middleware => tree.middlewares.push(Middleware {
+                display,
+                module: String::new(),
+                folders: source.folders,
+                path: source.path,
+                wraps: 0,
+            }),
+        }
     }
-    routes.sort_by(|a, b| {
+    tree.routes.sort_by(|a, b| {
         a.priority_key()
             .cmp(&b.priority_key())
             .then_with(|| a.display.cmp(&b.display))
     });
-    assign_module_names(&mut routes);
-    (routes, bad_folders.into_values().collect())
+    // Outer folders first, so that each route lists its middleware outermost first.
+    tree.middlewares
+        .sort_by(|a, b| (a.folders.len(), &a.folders).cmp(&(b.folders.len(), &b.folders)));
+    assign_module_names(&mut tree);
+    for route in &mut tree.routes {
+        for middleware in &mut tree.middlewares {
+            if route.folders.starts_with(&middleware.folders) {
+                route.middlewares.push(middleware.module.clone());
+                if route.is_routed() {
+                    middleware.wraps += 1;
+                }
+            }
+        }
+    }
+    (tree, bad_folders.into_values().collect())
 }
 
 /// Names the generated code uses itself, in the module namespace.
 const RESERVED_MODULES: &[&str] = &["rt"];
 
-/// `api/users/[id]` → `api_users_id`; made unique by a numeric suffix in priority order.
-fn assign_module_names(routes: &mut [Route]) {
+/// `api/users/[id]` → `api_users_id`, `api/(auth)/middleware.rs` → `api_auth_middleware`;
+/// made unique by a numeric suffix, routes first in priority order.
+fn assign_module_names(tree: &mut Tree) {
     let mut taken: BTreeSet<String> = RESERVED_MODULES.iter().map(|s| s.to_string()).collect();
-    for route in routes.iter_mut() {
-        let base = module_base_name(&route.segments);
+    let mut unique = |base: String| {
         let mut name = base.clone();
         let mut counter = 2;
         while !taken.insert(name.clone()) {
             name = format!("{base}_{counter}");
             counter += 1;
         }
-        route.module = name;
+        name
+    };
+    for route in &mut tree.routes {
+        route.module = unique(module_base_name(&route.segments));
+    }
+    for middleware in &mut tree.middlewares {
+        let segments: Vec<Segment> = middleware
+            .folders
+            .iter()
+            .filter_map(|name| parse_segment(name).ok())
+            .collect();
+        let base = if segments.is_empty() {
+            "app_middleware".to_string()
+        } else {
+            format!("{}_middleware", module_base_name(&segments))
+        };
+        middleware.module = unique(base);
     }
 }
 
@@ -242,6 +309,7 @@ mod tests {
 
     fn source(folders: &str) -> RouteSource {
         RouteSource {
+            kind: FileKind::Route,
             folders: folders
                 .split('/')
                 .filter(|s| !s.is_empty())
@@ -251,15 +319,15 @@ mod tests {
             analysis: RouteFileAnalysis {
                 methods: vec![Method::Get],
                 parsed: true,
-                diagnostics: vec![],
+                ..Default::default()
             },
         }
     }
 
     fn routes(folders: &[&str]) -> Vec<Route> {
-        let (routes, errors) = build_routes(folders.iter().map(|f| source(f)).collect(), "app");
+        let (tree, errors) = build_tree(folders.iter().map(|f| source(f)).collect(), "app");
         assert!(errors.is_empty(), "{errors:?}");
-        routes
+        tree.routes
     }
 
     #[test]
@@ -338,12 +406,68 @@ mod tests {
     }
 
     #[test]
+    fn middleware_wraps_its_subtree_outermost_first() {
+        let middleware = |folders: &str| RouteSource {
+            kind: FileKind::Middleware,
+            ..source(folders)
+        };
+        let (tree, errors) = build_tree(
+            vec![
+                source("api/(auth)/users"),
+                source("api/public"),
+                middleware("api/(auth)"),
+                middleware("api"),
+                middleware(""),
+                middleware("api/(auth)/users"),
+                middleware("other"),
+            ],
+            "app",
+        );
+        assert!(errors.is_empty());
+        let chains: Vec<(&str, Vec<&str>)> = tree
+            .routes
+            .iter()
+            .map(|r| {
+                (
+                    r.display.as_str(),
+                    r.middlewares.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            chains,
+            [
+                (
+                    "app/api/public/route.rs",
+                    vec!["app_middleware", "api_middleware"]
+                ),
+                (
+                    "app/api/(auth)/users/route.rs",
+                    vec![
+                        "app_middleware",
+                        "api_middleware",
+                        "api_auth_middleware",
+                        "api_auth_users_middleware"
+                    ]
+                ),
+            ]
+        );
+        let unused: Vec<&str> = tree
+            .middlewares
+            .iter()
+            .filter(|m| m.wraps == 0)
+            .map(|m| m.display.as_str())
+            .collect();
+        assert_eq!(unused, ["app/other/middleware.rs"]);
+    }
+
+    #[test]
     fn a_bad_folder_is_reported_once_however_many_files_are_below_it() {
-        let (routes, errors) = build_routes(
+        let (tree, errors) = build_tree(
             vec![source("api/[id"), source("api/[id/a"), source("api/ok")],
             "app",
         );
-        assert_eq!(routes.len(), 1);
+        assert_eq!(tree.routes.len(), 1);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].locations[0].path, "app/api/[id");
     }

@@ -9,10 +9,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::messages;
 use crate::segment::Segment;
-use crate::tree::Route;
+use crate::tree::{Route, Tree};
 
-pub fn validate(routes: &[Route], app_display: &str) -> Vec<Diagnostic> {
+pub fn validate(tree: &Tree, app_display: &str) -> Vec<Diagnostic> {
+    let routes = &tree.routes;
     let mut diagnostics = Vec::new();
+    for middleware in &tree.middlewares {
+        if middleware.wraps == 0 {
+            diagnostics.push(
+                messages::unused_middleware(&middleware.display)
+                    .at(Location::path(&middleware.display)),
+            );
+        }
+    }
     for route in routes {
         check_catch_all_is_last(route, app_display, &mut diagnostics);
         check_repeated_params(route, app_display, &mut diagnostics);
@@ -207,12 +216,14 @@ fn ends_in_optional_catch_all(route: &Route) -> bool {
 mod tests {
     use super::*;
     use crate::route_file::{Method, RouteFileAnalysis};
-    use crate::tree::{RouteSource, build_routes};
+    use crate::scan::FileKind;
+    use crate::tree::{RouteSource, build_tree};
 
     fn check(folders: &[&str]) -> Vec<Diagnostic> {
         let sources = folders
             .iter()
             .map(|f| RouteSource {
+                kind: FileKind::Route,
                 folders: f
                     .split('/')
                     .filter(|s| !s.is_empty())
@@ -222,13 +233,13 @@ mod tests {
                 analysis: RouteFileAnalysis {
                     methods: vec![Method::Get],
                     parsed: true,
-                    diagnostics: vec![],
+                    ..Default::default()
                 },
             })
             .collect();
-        let (routes, errors) = build_routes(sources, "app");
+        let (tree, errors) = build_tree(sources, "app");
         assert!(errors.is_empty());
-        validate(&routes, "app")
+        validate(&tree, "app")
     }
 
     fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {

@@ -15,6 +15,27 @@ pub use axum::routing::MethodRouter;
 use crate::ApiError;
 use crate::redirect::trailing_slash_redirect;
 
+/// A `middleware` function (from `middleware.rs` or a route file) as a layer, with the
+/// router's state, exactly as `axum::middleware::from_fn_with_state`.
+pub fn middleware<S: Clone, F, T>(state: &S, f: F) -> axum::middleware::FromFnLayer<F, S, T> {
+    axum::middleware::from_fn_with_state(state.clone(), f)
+}
+
+/// A route's `pub const BODY_LIMIT: usize` (bytes).
+pub fn body_limit(bytes: usize) -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(bytes)
+}
+
+/// A route's `pub const MAX_DURATION: u64` (seconds).
+pub fn max_duration(seconds: u64) -> crate::layers::MaxDuration {
+    crate::layers::MaxDuration::seconds(seconds)
+}
+
+/// A route's `pub const REVALIDATE: u64` (seconds).
+pub fn revalidate(seconds: u64) -> crate::layers::Revalidate {
+    crate::layers::Revalidate::seconds(seconds)
+}
+
 /// Adds what every generated router has on top of its routes, then applies the state.
 pub fn finish<S>(routes: Router<S>, state: S) -> Router
 where

@@ -267,9 +267,9 @@ fn warnings_do_not_stop_the_build() {
     assert_eq!(
         lines(&generated.warnings),
         [
-            "`app/api/misnamed/Route.rs` is not routed: only files named exactly `route.rs` \
-             are; help: rename it to `route.rs`, or move it into a `_private` folder if it is a \
-             helper",
+            "`app/api/misnamed/Route.rs` is ignored: only files named exactly `route.rs` and \
+             `middleware.rs` are read; help: did you mean `route.rs`? or move it into a \
+             `_private` folder if it is a helper",
             "app/api/broken/route.rs:1:19: `app/api/broken/route.rs` does not parse (cannot \
              parse string into token stream); it is included as it is so that rustc reports \
              the error",

@@ -1,4 +1,6 @@
-//! Safety nets every generated router has, usable on hand-written axum routers too:
+//! Layers for the whole app ([`AppLayers`]: request IDs, tracing, CORS, compression, body
+//! limit), for one route (what `MAX_DURATION` and `REVALIDATE` turn into), and the
+//! safety nets every generated router has, usable on hand-written axum routers too:
 //! a panic becomes a JSON 500 and the server keeps serving; a plain-text error response
 //! (axum's own rejections, a `(StatusCode, "text")` from a handler) becomes the JSON
 //! error shape.
@@ -12,8 +14,14 @@
 //!     .layer(fsroute::layers::catch_panic());
 //! ```
 
+mod app;
 mod json_errors;
 mod panic;
+mod revalidate;
+mod timeout;
 
+pub use app::{AppLayers, DEFAULT_BODY_LIMIT};
 pub use json_errors::{JsonErrors, JsonErrorsLayer};
 pub use panic::{CatchPanic, catch_panic};
+pub use revalidate::{CACHE_HEADER, Revalidate, RevalidateService};
+pub use timeout::{MaxDuration, MaxDurationFuture, MaxDurationService};
