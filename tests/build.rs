@@ -7,6 +7,11 @@ fn main() {
         .out_file("conventions.rs")
         .build();
     fsroute_codegen::Builder::new()
+        .app_dir("fixtures/middleware/app")
+        .state("crate::MiddlewareState")
+        .out_file("middleware.rs")
+        .build();
+    fsroute_codegen::Builder::new()
         .app_dir("fixtures/root/app")
         .out_file("root.rs")
         .build();

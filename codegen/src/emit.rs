@@ -57,6 +57,7 @@ pub fn emit(tree: &Tree, options: &EmitOptions<'_>) -> String {
 
     let tokens = quote! {
         use ::fsroute::__private as rt;
+        use rt::Wrap as _;
 
         #(#modules)*
 
@@ -160,25 +161,25 @@ fn method_router_fn(route: &Route, state: &syn::Type) -> TokenStream {
     // Layers wrap what comes before them: the cache sits right around the handlers (so
     // middleware still runs on a cache hit), then the route's own middleware, then the
     // folders' from the innermost out, then the limits.
-    let revalidate = has(ConfigConst::Revalidate)
-        .then(|| quote! { .layer(rt::revalidate(#module::REVALIDATE)) });
+    let revalidate =
+        has(ConfigConst::Revalidate).then(|| quote! { .wrap(rt::revalidate(#module::REVALIDATE)) });
     let own_middleware = route
         .analysis
         .middleware
-        .then(|| quote! { .layer(rt::middleware(state, #module::middleware)) });
+        .then(|| quote! { .wrap(rt::middleware(state, #module::middleware)) });
     let folder_middleware = route.middlewares.iter().rev().map(|middleware| {
         let middleware = ident(middleware);
-        quote! { .layer(rt::middleware(state, #middleware::middleware)) }
+        quote! { .wrap(rt::middleware(state, #middleware::middleware)) }
     });
     let body_limit =
-        has(ConfigConst::BodyLimit).then(|| quote! { .layer(rt::body_limit(#module::BODY_LIMIT)) });
+        has(ConfigConst::BodyLimit).then(|| quote! { .wrap(rt::body_limit(#module::BODY_LIMIT)) });
     let max_duration = has(ConfigConst::MaxDuration)
-        .then(|| quote! { .layer(rt::max_duration(#module::MAX_DURATION)) });
+        .then(|| quote! { .wrap(rt::max_duration(#module::MAX_DURATION)) });
     // A catch-all would capture the trailing slash into its parameter; redirect first,
     // as Next.js does for every URL.
     let trailing_slash = route
         .has_catch_all()
-        .then(|| quote! { .layer(rt::RedirectTrailingSlash) });
+        .then(|| quote! { .wrap(rt::RedirectTrailingSlash) });
     let parameter = route.needs_state().then(|| quote! { state: &#state });
     let doc = format!(
         " `{}` from `{}`.",

@@ -15,6 +15,31 @@ pub use axum::routing::MethodRouter;
 use crate::ApiError;
 use crate::redirect::trailing_slash_redirect;
 
+/// `MethodRouter::layer` with the error type fixed, so that layers can be chained without
+/// type annotations: `.wrap(a).wrap(b)`.
+pub trait Wrap<S> {
+    fn wrap<L>(self, layer: L) -> MethodRouter<S>
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as tower::Service<Request>>::Error: Into<std::convert::Infallible> + 'static,
+        <L::Service as tower::Service<Request>>::Future: Send + 'static;
+}
+
+impl<S: Clone + Send + Sync + 'static> Wrap<S> for MethodRouter<S> {
+    fn wrap<L>(self, layer: L) -> MethodRouter<S>
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as tower::Service<Request>>::Error: Into<std::convert::Infallible> + 'static,
+        <L::Service as tower::Service<Request>>::Future: Send + 'static,
+    {
+        self.layer(layer)
+    }
+}
+
 /// A `middleware` function (from `middleware.rs` or a route file) as a layer, with the
 /// router's state, exactly as `axum::middleware::from_fn_with_state`.
 pub fn middleware<S: Clone, F, T>(state: &S, f: F) -> axum::middleware::FromFnLayer<F, S, T> {

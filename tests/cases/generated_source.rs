@@ -31,6 +31,13 @@ fn conventions_router_source() {
 }
 
 #[test]
+fn middleware_router_source() {
+    let root = fixtures().join("middleware");
+    let source = generate(&root, "crate::MiddlewareState");
+    insta::assert_snapshot!(portable(&source, &root));
+}
+
+#[test]
 fn root_router_source() {
     let root = fixtures().join("root");
     insta::assert_snapshot!(portable(&generate(&root, "()"), &root));

@@ -1,9 +1,14 @@
 //! Routers compiled from the fixture trees in `fixtures/`, and helpers to drive them
 //! with real requests through `tower::ServiceExt::oneshot`.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -15,6 +20,64 @@ pub mod conventions {
 /// `fixtures/root/app`: routes at the top of the URL space, state `()`.
 pub mod root {
     fsroute::include_routes!("root.rs");
+}
+
+/// `fixtures/middleware/app`: `middleware.rs` files, route middleware, route config.
+pub mod middleware {
+    fsroute::include_routes!("middleware.rs");
+}
+
+/// The state of the middleware fixture: counters the tests read.
+#[derive(Clone, Default)]
+pub struct MiddlewareState {
+    pub token: &'static str,
+    pub cached_calls: Arc<AtomicUsize>,
+    pub slow_handler: Lifecycle,
+}
+
+/// Records that a handler started and that its future was dropped.
+#[derive(Clone, Default)]
+pub struct Lifecycle {
+    pub started: Arc<AtomicBool>,
+    pub dropped: Arc<AtomicBool>,
+}
+
+impl Lifecycle {
+    /// Hold the guard for the handler's whole life; dropping the future drops it.
+    pub fn start(&self) -> LifecycleGuard {
+        self.started.store(true, Ordering::SeqCst);
+        LifecycleGuard(self.dropped.clone())
+    }
+}
+
+pub struct LifecycleGuard(Arc<AtomicBool>);
+
+impl Drop for LifecycleGuard {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The user the `(protected)` middleware hands to handlers.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub name: String,
+}
+
+/// The middleware a request passed through, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Visits(pub Vec<&'static str>);
+
+/// What every fixture middleware does: note itself on the way in (request extension), and
+/// on the way out (`x-visited` response header, so the unwinding order shows too).
+pub async fn visit(mut request: Request<Body>, next: Next, name: &'static str) -> Response {
+    let visits = request.extensions_mut().get_or_insert_default::<Visits>();
+    visits.0.push(name);
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .append("x-visited", name.parse().unwrap());
+    response
 }
 
 /// The state of the conventions fixture.

@@ -30,7 +30,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 ///
 /// let router: axum::Router = axum::Router::new();
 /// let app = AppLayers::new()
-///     .cors(CorsLayer::new().allow_origin(HeaderValue::from_static("https://example.com")))
+///     // A list, so that only a listed origin is echoed back.
+///     .cors(CorsLayer::new().allow_origin([HeaderValue::from_static("https://example.com")]))
 ///     .body_limit(1024 * 1024)
 ///     .apply(router);
 /// ```

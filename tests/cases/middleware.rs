@@ -1,0 +1,334 @@
+//! `middleware.rs` files, route middleware and route segment config, end to end through
+//! the router generated from `fixtures/middleware/app`.
+
+use std::io::Write;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use fsroute::layers::AppLayers;
+use fsroute_tests::{MiddlewareState, Reply, get, middleware, send};
+use serde_json::json;
+use tower::ServiceExt;
+use tower_http::cors::CorsLayer;
+
+const TOKEN: &str = "let-me-in";
+
+fn state() -> MiddlewareState {
+    MiddlewareState {
+        token: TOKEN,
+        ..Default::default()
+    }
+}
+
+async fn send_with(app: &Router, request: Request<Body>) -> Reply {
+    use http_body_util::BodyExt;
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn authorized(uri: &str) -> Request<Body> {
+    Request::get(uri)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn visited(reply: &Reply) -> Vec<&str> {
+    reply
+        .headers
+        .get_all("x-visited")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn nested_folders_run_outer_to_inner_and_unwind_inner_to_outer() {
+    let app = middleware::router(state());
+    let reply = send_with(&app, authorized("/api/deep")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // On the way in: app/, api/, (protected)/, deep/.
+    assert_eq!(reply.body, "root,api,protected,deep");
+    // On the way out, the innermost finishes first.
+    assert_eq!(visited(&reply), ["deep", "protected", "api", "root"]);
+}
+
+#[tokio::test]
+async fn middleware_can_end_a_request_early_with_a_json_401() {
+    let app = middleware::router(state());
+    let reply = get(&app, "/api/deep").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        reply.json(),
+        json!({ "error": { "code": "UNAUTHORIZED", "message": "Sign in: send `Authorization: Bearer <token>`", "details": null } })
+    );
+    // The outer middleware still ran around it; the inner one and the handler did not.
+    assert_eq!(visited(&reply), ["api", "root"]);
+
+    let wrong = Request::get("/api/me")
+        .header("authorization", "Bearer nope")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send_with(&app, wrong).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.json()["error"]["message"], "The token is not valid");
+}
+
+#[tokio::test]
+async fn middleware_hands_data_to_the_handler() {
+    let reply = send_with(&middleware::router(state()), authorized("/api/me")).await;
+    assert_eq!(reply.body, "signed in as ada");
+}
+
+#[tokio::test]
+async fn a_group_middleware_does_not_touch_routes_outside_the_group() {
+    let reply = get(&middleware::router(state()), "/api/public").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "root,api,route");
+    assert!(!visited(&reply).contains(&"protected"));
+}
+
+#[tokio::test]
+async fn a_route_middleware_wraps_only_its_route_and_runs_innermost() {
+    let app = middleware::router(state());
+    let public = get(&app, "/api/public").await;
+    assert_eq!(visited(&public), ["route", "api", "root"]);
+    let quick = get(&app, "/api/quick").await;
+    assert_eq!(visited(&quick), ["api", "root"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn past_max_duration_is_a_json_504_and_the_handler_is_dropped() {
+    let state = state();
+    let app = middleware::router(state.clone());
+    let started = tokio::time::Instant::now();
+    let reply = get(&app, "/api/slow").await;
+    assert_eq!(reply.status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(
+        reply.json()["error"],
+        json!({ "code": "GATEWAY_TIMEOUT", "message": "The request took longer than this route's limit of 1 seconds", "details": null })
+    );
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(state.slow_handler.started.load(Ordering::SeqCst));
+    assert!(
+        state.slow_handler.dropped.load(Ordering::SeqCst),
+        "the handler future was dropped"
+    );
+    // The server is fine afterwards, and a quick handler under the same limit answers.
+    assert_eq!(get(&app, "/api/quick").await.body, "quick");
+}
+
+#[tokio::test]
+async fn body_limit_per_route_is_a_json_413() {
+    let app = middleware::router(state());
+    let reply = send(
+        &app,
+        Method::POST,
+        "/api/small",
+        Some(r#"{"a":"0123456789"}"#),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.json()["error"]["code"], "PAYLOAD_TOO_LARGE");
+    let reply = send(&app, Method::POST, "/api/small", Some(r#"{"a":1}"#)).await;
+    assert_eq!(reply.body, r#"{"a":1}"#);
+}
+
+#[tokio::test(start_paused = true)]
+async fn revalidate_caches_get_responses_per_url() {
+    let state = state();
+    let calls = || state.cached_calls.load(Ordering::SeqCst);
+    let app = middleware::router(state.clone());
+
+    let first = get(&app, "/api/cached?q=a").await;
+    assert_eq!(first.body, "call 1 q=a");
+    assert_eq!(first.header("x-fsroute-cache"), Some("MISS"));
+    assert_eq!(first.header("cache-control"), Some("public, max-age=10"));
+
+    tokio::time::advance(Duration::from_secs(4)).await;
+    let second = get(&app, "/api/cached?q=a").await;
+    assert_eq!(second.body, "call 1 q=a", "served from the cache");
+    assert_eq!(second.header("x-fsroute-cache"), Some("HIT"));
+    assert_eq!(second.header("cache-control"), Some("public, max-age=5"));
+    assert_eq!(calls(), 1);
+
+    // Another query string is another URL.
+    assert_eq!(get(&app, "/api/cached?q=b").await.body, "call 2 q=b");
+    assert_eq!(calls(), 2);
+
+    // After REVALIDATE seconds the entry is stale and the handler runs again.
+    tokio::time::advance(Duration::from_secs(10)).await;
+    assert_eq!(get(&app, "/api/cached?q=a").await.body, "call 3 q=a");
+    assert_eq!(calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn revalidate_caches_only_200_and_skips_credentialed_requests() {
+    let state = state();
+    let app = middleware::router(state.clone());
+    for _ in 0..2 {
+        let reply = get(&app, "/api/cached?fail=true").await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert_eq!(state.cached_calls.load(Ordering::SeqCst), 2);
+
+    get(&app, "/api/cached?q=c").await;
+    let with_cookie = Request::get("/api/cached?q=c")
+        .header("cookie", "session=1")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send_with(&app, with_cookie).await;
+    assert_eq!(reply.body, "call 4 q=c");
+    assert!(reply.header("x-fsroute-cache").is_none());
+    // POST is never cached, nor answered by the cache: this route has no POST at all.
+    assert_eq!(
+        send(&app, Method::POST, "/api/cached?q=c", None)
+            .await
+            .status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_misses_runs_the_handler_once() {
+    let state = state();
+    let app = middleware::router(state.clone());
+    let burst = (0..20).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move { get(&app, "/api/cached?q=burst").await })
+    });
+    let replies = futures_join(burst).await;
+    assert!(replies.iter().all(|reply| reply.body == "call 1 q=burst"));
+    assert_eq!(state.cached_calls.load(Ordering::SeqCst), 1);
+}
+
+async fn futures_join<T: Send + 'static>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+/// What `tracing` writes while a test runs on this thread.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn request_ids_round_trip_and_reach_every_log_line() {
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = AppLayers::new().apply(middleware::router(state()));
+
+    let given = Request::get("/api/public")
+        .header("x-request-id", "req-42")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send_with(&app, given).await;
+    assert_eq!(reply.header("x-request-id"), Some("req-42"));
+
+    let made = get(&app, "/api/public").await;
+    let id = made
+        .header("x-request-id")
+        .expect("an id is made when absent");
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let handler_lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("serving the public route"))
+        .collect();
+    assert_eq!(handler_lines.len(), 2, "{text}");
+    assert!(handler_lines[0].contains("request_id=req-42"), "{text}");
+    assert!(
+        handler_lines[1].contains(&format!("request_id={id}")),
+        "{text}"
+    );
+    let response_line = text
+        .lines()
+        .find(|line| line.contains("response") && line.contains("req-42"))
+        .unwrap_or_else(|| panic!("no response line: {text}"));
+    for field in [
+        "method=GET",
+        "route=/api/public",
+        "status=200",
+        "latency_ms=",
+    ] {
+        assert!(response_line.contains(field), "{field} in {response_line}");
+    }
+}
+
+#[tokio::test]
+async fn cors_answers_only_configured_origins() {
+    let cors = CorsLayer::new()
+        // A list: only a listed origin is echoed back (a single `exact` origin is always sent).
+        .allow_origin(["https://app.example"
+            .parse::<axum::http::HeaderValue>()
+            .unwrap()])
+        .allow_methods([Method::GET]);
+    let app = AppLayers::new()
+        .cors(cors)
+        .apply(middleware::router(state()));
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/public")
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let allowed = send_with(&app, preflight("https://app.example")).await;
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let other = send_with(&app, preflight("https://evil.example")).await;
+    assert_eq!(other.header("access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn compression_and_the_global_body_limit() {
+    let app = AppLayers::new()
+        .body_limit(8)
+        .apply(middleware::router(state()));
+    let gzip = Request::get("/api/large")
+        .header("accept-encoding", "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let reply = app.clone().oneshot(gzip).await.unwrap();
+    assert_eq!(reply.headers()["content-encoding"], "gzip");
+
+    // The route's own BODY_LIMIT (16) wins over the global one (8).
+    let reply = send(&app, Method::POST, "/api/small", Some(r#"{"a":12345}"#)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
