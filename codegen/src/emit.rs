@@ -55,9 +55,15 @@ pub fn emit(tree: &Tree, options: &EmitOptions<'_>) -> String {
         .filter(|route| route.is_routed())
         .map(|route| method_router_fn(route, state));
 
+    let any_layer = routes.iter().any(|route| {
+        route.is_routed()
+            && (route.needs_state() || route.has_catch_all() || !route.analysis.config.is_empty())
+    });
+    // `.wrap(…)` chains layers; only import it where a route has one.
+    let wrap_import = any_layer.then(|| quote! { use rt::Wrap as _; });
     let tokens = quote! {
         use ::fsroute::__private as rt;
-        use rt::Wrap as _;
+        #wrap_import
 
         #(#modules)*
 
