@@ -208,7 +208,7 @@ pub fn method_not_a_function(path: &str, method: Method, kind: &str) -> Diagnost
 
 pub fn private_route_middleware(path: &str) -> Diagnostic {
     Diagnostic::warning(
-        "private-middleware",
+        "private-route-middleware",
         format!("`middleware` in `{path}` is not `pub`, so it does not wrap the route"),
     )
     .help("write `pub async fn middleware`, or rename it if it is a helper")

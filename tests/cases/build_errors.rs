@@ -305,3 +305,72 @@ fn rustc_style_rendering_points_at_the_name() {
          rename it to `pub async fn GET`\n"
     );
 }
+
+#[test]
+fn middleware_file_without_a_middleware_function() {
+    assert_errors(
+        "missing-middleware",
+        "missing-middleware",
+        &[
+            "`app/api/middleware.rs` has no `pub async fn middleware`, so it cannot wrap the \
+           routes below it; help: export `pub async fn middleware(request: Request, next: Next) \
+           -> Response` (extractors such as `State<…>` may come first), or delete the file",
+        ],
+    );
+}
+
+#[test]
+fn middleware_function_that_is_not_pub() {
+    assert_errors(
+        "private-middleware",
+        "private-middleware",
+        &[
+            "app/(admin)/middleware.rs:5:10: `middleware` in `app/(admin)/middleware.rs` is not \
+           `pub`, so the router cannot call it; help: write `pub async fn middleware`",
+        ],
+    );
+}
+
+#[test]
+fn route_config_warnings() {
+    let generated = Builder::new()
+        .root(fixture("config-warnings"))
+        .generate()
+        .unwrap();
+    let codes: Vec<&str> = generated.warnings.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "unknown-config",
+            "unknown-config",
+            "private-config",
+            "unknown-config",
+            "private-route-middleware",
+            "unused-middleware"
+        ]
+    );
+    assert_eq!(
+        lines(&generated.warnings[..2]),
+        [
+            "app/api/route.rs:3:11: `pub const MAX_DURATON` in `app/api/route.rs` is not a route \
+             config constant, so it does nothing; help: did you mean `MAX_DURATION`? the route \
+             config constants are `MAX_DURATION`, `BODY_LIMIT` and `REVALIDATE`",
+            "app/api/route.rs:4:11: `pub const maxDuration` in `app/api/route.rs` is not a route \
+             config constant, so it does nothing; help: did you mean `MAX_DURATION`? the route \
+             config constants are `MAX_DURATION`, `BODY_LIMIT` and `REVALIDATE`",
+        ]
+    );
+    assert_eq!(
+        generated.warnings[3].render_line(),
+        "app/api/route.rs:6:11: `pub const PAGE_SIZE` in `app/api/route.rs` is not a route config \
+         constant, so it does nothing; help: the route config constants are `MAX_DURATION`, \
+         `BODY_LIMIT` and `REVALIDATE`; make `PAGE_SIZE` private if it is your own"
+    );
+    assert_eq!(
+        generated.warnings[5].render_line(),
+        "`app/other/middleware.rs` wraps nothing: there is no routed `route.rs` in its folder or \
+         below; help: add a route below it, or delete the file"
+    );
+    // A private REVALIDATE does nothing: no cache layer in the source.
+    assert!(!generated.source.contains("revalidate"));
+}
