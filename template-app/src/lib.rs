@@ -4,7 +4,10 @@
 
 use std::sync::Arc;
 
+use axum::http::{HeaderValue, header};
+use fsroute::layers::{AppLayers, DEFAULT_BODY_LIMIT};
 use serde::Serialize;
+use tower_http::cors::CorsLayer;
 
 pub mod routes {
     fsroute::include_routes!();
@@ -37,7 +40,28 @@ impl AppState {
     }
 }
 
-/// The whole app, ready to serve or to test with `tower::ServiceExt::oneshot`.
+/// The whole app, ready to serve or to test with `tower::ServiceExt::oneshot`: the
+/// generated router inside the app-wide layers (request IDs, request logs, CORS,
+/// compression, body limit). Change them here.
 pub fn app(state: AppState) -> axum::Router {
-    routes::router(state)
+    AppLayers::new()
+        .cors(cors_from_env())
+        .body_limit(DEFAULT_BODY_LIMIT)
+        .apply(routes::router(state))
+}
+
+/// `CORS_ORIGINS=https://a.example,https://b.example` allows those origins; unset, only
+/// same-origin requests (no CORS headers at all).
+fn cors_from_env() -> CorsLayer {
+    let origins: Vec<HeaderValue> = std::env::var("CORS_ORIGINS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods(tower_http::cors::Any)
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
 }

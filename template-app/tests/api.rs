@@ -54,3 +54,12 @@ async fn a_bad_id_is_a_json_400() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "INVALID_PATH_PARAM");
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let response = app(AppState::with_sample_users())
+        .oneshot(Request::get("/api/health").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"].len(), 36);
+}
