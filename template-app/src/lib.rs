@@ -1,13 +1,23 @@
-//! The fsroute template app: copy this crate to start a new API.
+//! The fsroute template app: copy this crate (or run `fsroute new`) to start a new API.
 //!
 //! Routes live in `app/api/**/route.rs`; `build.rs` turns them into `routes::router`.
+//! What they share lives here: configuration, the database, passwords and tokens.
 
-use std::sync::Arc;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod posts;
+pub mod users;
+
+use std::path::PathBuf;
 
 use axum::http::{HeaderValue, header};
 use fsroute::layers::{AppLayers, DEFAULT_BODY_LIMIT};
-use serde::Serialize;
+use sqlx::SqlitePool;
 use tower_http::cors::CorsLayer;
+
+pub use config::Config;
+pub use users::User;
 
 pub mod routes {
     fsroute::include_routes!();
@@ -16,27 +26,36 @@ pub mod routes {
 /// What every handler can extract with `State<AppState>`.
 #[derive(Clone)]
 pub struct AppState {
-    pub users: Arc<Vec<User>>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct User {
-    pub id: i64,
-    pub name: String,
-    pub email: String,
+    pub db: SqlitePool,
+    pub tokens: auth::Tokens,
+    /// Where uploads are stored and files are served from.
+    pub data_dir: PathBuf,
 }
 
 impl AppState {
-    /// Starts with a few users so that a newcomer has something to `curl`.
-    pub fn with_sample_users() -> Self {
-        let user = |id, name: &str| User {
-            id,
-            name: name.to_string(),
-            email: format!("{}@example.com", name.to_lowercase()),
+    /// Opens the database (creating and migrating it) and sets up signing.
+    pub async fn start(config: &Config) -> Result<AppState, String> {
+        let db = db::connect(config).await?;
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.as_bytes().to_vec(),
+            None => {
+                tracing::warn!(
+                    "JWT_SECRET is not set: using a random secret for this run only. Tokens \
+                     stop working when the server restarts, and replicas cannot share them. \
+                     Set JWT_SECRET in production."
+                );
+                uuid::Uuid::new_v4().as_bytes().repeat(2)
+            }
         };
-        AppState {
-            users: Arc::new(vec![user(1, "Ada"), user(2, "Grace"), user(3, "Linus")]),
-        }
+        Ok(AppState {
+            db,
+            tokens: auth::Tokens::new(&secret, config.jwt_ttl),
+            data_dir: config.data_dir.clone(),
+        })
+    }
+
+    pub fn upload_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
     }
 }
 

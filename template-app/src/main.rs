@@ -1,9 +1,10 @@
 use std::net::SocketAddr;
+use std::process::ExitCode;
 
-use template_app::{AppState, app, routes};
+use template_app::{AppState, Config, app, routes};
 
 #[tokio::main]
-async fn main() {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -11,32 +12,77 @@ async fn main() {
         )
         .init();
 
-    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_string());
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_string());
-    let address: SocketAddr = match format!("{host}:{port}").parse() {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let state = match AppState::start(&config).await {
+        Ok(state) => state,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let address: SocketAddr = match format!("{}:{}", config.host, config.port).parse() {
         Ok(address) => address,
         Err(err) => {
-            eprintln!("error: HOST={host} PORT={port} is not an address to listen on: {err}");
-            std::process::exit(2);
+            eprintln!(
+                "error: HOST={} PORT={} is not an address: {err}",
+                config.host, config.port
+            );
+            return ExitCode::from(2);
         }
     };
     let listener = match tokio::net::TcpListener::bind(address).await {
         Ok(listener) => listener,
         Err(err) => {
             eprintln!("error: cannot listen on {address}: {err}");
-            std::process::exit(1);
+            return ExitCode::FAILURE;
         }
     };
+    let address = listener.local_addr().unwrap_or(address);
     println!("Routes:\n{}", fsroute::route_table(routes::ROUTES));
-    println!("Listening on http://{address}");
-    let shutdown = async {
+    println!("Database: {}", config.database_url);
+    // Tests read this line to find the port.
+    println!("listening on http://{address}");
+
+    let served = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    match served {
+        Ok(()) => {
+            println!("stopped: every in-flight request finished");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: the server failed: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight, then exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(err) = axum::serve(listener, app(AppState::with_sample_users()))
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        eprintln!("error: server failed: {err}");
-        std::process::exit(1);
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
     }
+    println!("shutting down: finishing in-flight requests");
 }

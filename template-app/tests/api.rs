@@ -1,65 +1,645 @@
-//! The template app's router, driven with real requests through `oneshot`.
+//! The template app's whole flow, through real requests on a temporary SQLite database.
+
+mod common;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
-use template_app::{AppState, app, routes};
-use tower::ServiceExt;
-
-async fn get(uri: &str) -> (StatusCode, Value) {
-    let response = app(AppState::with_sample_users())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap())
-}
+use axum::http::{Method, Request, StatusCode};
+use common::TestApp;
+use serde_json::json;
 
 #[tokio::test]
-async fn health_answers_ok() {
-    let (status, body) = get("/api/health").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["status"], "ok");
-    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
-}
-
-#[tokio::test]
-async fn a_user_by_id() {
-    let (status, body) = get("/api/users/2").await;
-    assert_eq!(status, StatusCode::OK);
+async fn health_reports_the_database() {
+    let app = TestApp::new().await;
+    let reply = app.get("/api/health", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
-        body,
-        json!({ "id": 2, "name": "Grace", "email": "grace@example.com" })
+        reply.json(),
+        json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "reachable" })
+    );
+    assert_eq!(reply.header("x-request-id").map(str::len), Some(36));
+
+    app.state.db.close().await;
+    let reply = app.get("/api/health", None).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.json()["database"], "unreachable");
+}
+
+#[tokio::test]
+async fn register_then_login() {
+    let app = TestApp::new().await;
+    let first = app
+        .register("Ada@Example.com", "Ada", "correct horse")
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let body = first.json();
+    assert_eq!(body["email"], "ada@example.com");
+    assert_eq!(body["role"], "admin", "the first user is the admin");
+    assert!(body.get("password").is_none() && body.get("passwordHash").is_none());
+    assert_eq!(
+        first.header("location"),
+        Some(format!("/api/users/{}", body["id"]).as_str())
+    );
+
+    let second = app
+        .register("grace@example.com", "Grace", "another secret")
+        .await;
+    assert_eq!(second.json()["role"], "user");
+
+    let session = app.login("ada@example.com", "correct horse").await;
+    assert_eq!(session.status, StatusCode::OK);
+    let session = session.json();
+    assert_eq!(session["user"]["name"], "Ada");
+    let token = session["token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/api/users/1", Some(token)).await.status,
+        StatusCode::OK
     );
 }
 
 #[tokio::test]
-async fn a_missing_user_is_a_json_404() {
-    let (status, body) = get("/api/users/99").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body["error"]["message"], "User 99 not found");
-}
-
-#[test]
-fn route_table_lists_the_app_routes() {
-    let paths: Vec<&str> = routes::ROUTES.iter().map(|r| r.path).collect();
-    assert_eq!(paths, ["/api/health", "/api/users/{id}"]);
-}
-
-#[tokio::test]
-async fn a_bad_id_is_a_json_400() {
-    let (status, body) = get("/api/users/abc").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["code"], "INVALID_PATH_PARAM");
+async fn wrong_password_and_unknown_email_are_the_same_401() {
+    let app = TestApp::new().await;
+    app.register("ada@example.com", "Ada", "correct horse")
+        .await;
+    let wrong = app.login("ada@example.com", "wrong horse").await;
+    let unknown = app.login("nobody@example.com", "correct horse").await;
+    for reply in [wrong, unknown] {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            reply.json()["error"]["message"],
+            "Invalid email or password"
+        );
+    }
 }
 
 #[tokio::test]
-async fn every_response_carries_a_request_id() {
-    let response = app(AppState::with_sample_users())
-        .oneshot(Request::get("/api/health").body(Body::empty()).unwrap())
-        .await
+async fn validation_errors_carry_field_details() {
+    let app = TestApp::new().await;
+    let reply = app.register("not-an-email", "", "short").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = &reply.json()["error"]["details"]["fieldErrors"];
+    for field in ["email", "name", "password"] {
+        assert!(fields[field].is_array(), "{field}: {fields}");
+    }
+    let reply = app
+        .call(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(json!({ "email": "a@b.co" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.code(), "INVALID_BODY");
+}
+
+#[tokio::test]
+async fn a_duplicate_email_is_a_409() {
+    let app = TestApp::new().await;
+    app.register("ada@example.com", "Ada", "correct horse")
+        .await;
+    let again = app
+        .register("ADA@example.com", "Ada again", "correct horse")
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(
+        again.json()["error"]["message"],
+        "A user with the email ada@example.com already exists"
+    );
+}
+
+#[tokio::test]
+async fn tokens_missing_invalid_or_expired_are_401() {
+    let app = TestApp::new().await;
+    let (_, id) = app.sign_up("ada@example.com").await;
+    let uri = format!("/api/users/{id}");
+
+    let missing = app.get(&uri, None).await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.code(), "UNAUTHORIZED");
+
+    let garbage = app.get(&uri, Some("not.a.token")).await;
+    assert_eq!(garbage.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(garbage.json()["error"]["message"], "The token is not valid");
+
+    let now = template_app::auth::now_seconds();
+    let expired = app
+        .state
+        .tokens
+        .issue_with_expiry(id, "admin", now - 7200, now - 3600)
         .unwrap();
-    assert_eq!(response.headers()["x-request-id"].len(), 36);
+    let reply = app.get(&uri, Some(&expired)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.json()["error"]["message"], "The token has expired");
+
+    let forged = template_app::auth::Tokens::new(
+        b"someone else's secret",
+        std::time::Duration::from_secs(60),
+    )
+    .issue(id, "admin")
+    .unwrap();
+    assert_eq!(
+        app.get(&uri, Some(&forged)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // `alg: none` with the right claims and no signature.
+    let encode = |json: serde_json::Value| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+    };
+    let unsigned = format!(
+        "{}.{}.",
+        encode(json!({ "alg": "none", "typ": "JWT" })),
+        encode(json!({ "sub": id.to_string(), "role": "admin", "iat": now, "exp": now + 3600 }))
+    );
+    assert_eq!(
+        app.get(&uri, Some(&unsigned)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let not_bearer = Request::get(&uri)
+        .header("authorization", "Basic YWRhOnB3")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        app.request(not_bearer).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_account_token_stops_working() {
+    let app = TestApp::new().await;
+    let (token, id) = app.sign_up("ada@example.com").await;
+    assert_eq!(
+        app.call(
+            Method::DELETE,
+            &format!("/api/users/{id}"),
+            Some(&token),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let reply = app.get("/api/users", Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        reply.json()["error"]["message"],
+        "The account no longer exists"
+    );
+}
+
+async fn admin_with_users(count: usize) -> (TestApp, String) {
+    let app = TestApp::new().await;
+    let (admin, _) = app.sign_up("admin@example.com").await;
+    for i in 0..count {
+        let reply = app
+            .call(
+                Method::POST,
+                "/api/users",
+                Some(&admin),
+                Some(json!({ "email": format!("user{i:02}@example.com"), "name": format!("User {i:02}"), "password": "password123" })),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    }
+    (app, admin)
+}
+
+#[tokio::test]
+async fn users_are_paginated_searched_and_sorted() {
+    let (app, admin) = admin_with_users(24).await;
+    let page = app
+        .get("/api/users?page=2&limit=10", Some(&admin))
+        .await
+        .json();
+    assert_eq!(
+        page["pagination"],
+        json!({ "page": 2, "limit": 10, "total": 25, "totalPages": 3 })
+    );
+    assert_eq!(page["data"].as_array().unwrap().len(), 10);
+    assert!(page["data"][0].get("passwordHash").is_none());
+
+    let found = app
+        .get("/api/users?search=user%201", Some(&admin))
+        .await
+        .json();
+    let names: Vec<&str> = found["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 10, "{names:?}");
+    assert!(names.iter().all(|name| name.starts_with("User 1")));
+
+    let sorted = app
+        .get("/api/users?sortBy=name&order=desc&limit=3", Some(&admin))
+        .await
+        .json();
+    let names: Vec<&str> = sorted["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["User 23", "User 22", "User 21"]);
+
+    let bad = app
+        .get("/api/users?sortBy=password_hash", Some(&admin))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bad.json()["error"]["details"]["allowed"],
+        json!(["id", "name", "email", "createdAt"])
+    );
+    assert_eq!(
+        app.get("/api/users?order=sideways", Some(&admin))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/api/users?limit=0", Some(&admin)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn sql_in_search_and_sort_does_nothing() {
+    let (app, admin) = admin_with_users(3).await;
+    for search in ["' OR 1=1 --", "%", "_", "'; DROP TABLE users; --"] {
+        let uri = format!("/api/users?search={}", urlencode(search));
+        let reply = app.get(&uri, Some(&admin)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{search}");
+        assert_eq!(reply.json()["pagination"]["total"], 0, "{search}");
+    }
+    let uri = format!("/api/users?sortBy={}", urlencode("name; DROP TABLE users"));
+    assert_eq!(
+        app.get(&uri, Some(&admin)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 4);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[tokio::test]
+async fn only_admins_create_users_and_users_change_only_themselves() {
+    let app = TestApp::new().await;
+    let (admin, admin_id) = app.sign_up("admin@example.com").await;
+    let (user, user_id) = app.sign_up("user@example.com").await;
+
+    let reply = app
+        .call(
+            Method::POST,
+            "/api/users",
+            Some(&user),
+            Some(json!({ "email": "x@example.com", "name": "X", "password": "password123" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.code(), "FORBIDDEN");
+
+    let other = format!("/api/users/{admin_id}");
+    let reply = app
+        .call(
+            Method::PATCH,
+            &other,
+            Some(&user),
+            Some(json!({ "name": "Hacked" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call(Method::DELETE, &other, Some(&user), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let mine = format!("/api/users/{user_id}");
+    let reply = app
+        .call(
+            Method::PATCH,
+            &mine,
+            Some(&user),
+            Some(json!({ "name": "Renamed" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["name"], "Renamed");
+    let reply = app
+        .call(
+            Method::PATCH,
+            &mine,
+            Some(&user),
+            Some(json!({ "role": "admin" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "no promoting yourself");
+
+    let reply = app
+        .call(
+            Method::PUT,
+            &mine,
+            Some(&admin),
+            Some(json!({ "email": "u2@example.com", "name": "U2" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["email"], "u2@example.com");
+    let reply = app
+        .call(
+            Method::PUT,
+            &mine,
+            Some(&admin),
+            Some(json!({ "name": "only a name" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A changed password is the one that works.
+    app.call(
+        Method::PATCH,
+        &mine,
+        Some(&admin),
+        Some(json!({ "password": "a new password" })),
+    )
+    .await;
+    assert_eq!(
+        app.login("u2@example.com", "a new password").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login("u2@example.com", "password123").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn missing_users_are_404_and_delete_is_204() {
+    let app = TestApp::new().await;
+    let (admin, _) = app.sign_up("admin@example.com").await;
+    let (_, user_id) = app.sign_up("user@example.com").await;
+    let missing = app.get("/api/users/999", Some(&admin)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json()["error"]["message"], "User 999 not found");
+    let reply = app
+        .call(
+            Method::DELETE,
+            &format!("/api/users/{user_id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.body.len()),
+        (StatusCode::NO_CONTENT, 0)
+    );
+    assert_eq!(
+        app.get(&format!("/api/users/{user_id}"), Some(&admin))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/api/users/abc", Some(&admin)).await.code(),
+        "INVALID_PATH_PARAM"
+    );
+}
+
+#[tokio::test]
+async fn posts_with_tags_and_visibility() {
+    let app = TestApp::new().await;
+    let (alice, alice_id) = app.sign_up("alice@example.com").await;
+    let (bob, _) = app.sign_up("bob@example.com").await;
+
+    let draft = app
+        .call(
+            Method::POST,
+            "/api/posts",
+            Some(&bob),
+            Some(json!({ "title": "Draft", "content": "wip", "tags": ["Rust", "drafts"] })),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.text());
+    let draft = draft.json();
+    assert_eq!(draft["tags"], json!(["drafts", "rust"]));
+    let published = app
+        .call(Method::POST, "/api/posts", Some(&bob), Some(json!({ "title": "Hello", "content": "world", "published": true, "tags": ["rust"] })))
+        .await
+        .json();
+    assert_ne!(
+        published["authorId"], alice_id,
+        "the author comes from the token"
+    );
+
+    // Bob's draft is his alone; the published post is everyone's. Alice is the admin here,
+    // so use a third user to see what others see.
+    let (carol, _) = app.sign_up("carol@example.com").await;
+    let draft_uri = format!("/api/posts/{}", draft["id"]);
+    assert_eq!(
+        app.get(&draft_uri, Some(&carol)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get(&draft_uri, Some(&bob)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&draft_uri, Some(&alice)).await.status,
+        StatusCode::OK,
+        "admins see all"
+    );
+    let list = app.get("/api/posts", Some(&carol)).await.json();
+    assert_eq!(list["pagination"]["total"], 1);
+    let list = app.get("/api/posts?tag=drafts", Some(&bob)).await.json();
+    assert_eq!(list["data"][0]["title"], "Draft");
+
+    let published_uri = format!("/api/posts/{}", published["id"]);
+    let reply = app
+        .call(
+            Method::PATCH,
+            &published_uri,
+            Some(&carol),
+            Some(json!({ "title": "Mine now" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = app
+        .call(
+            Method::PATCH,
+            &published_uri,
+            Some(&bob),
+            Some(json!({ "tags": ["web", "axum"] })),
+        )
+        .await;
+    assert_eq!(reply.json()["tags"], json!(["axum", "web"]));
+    assert_eq!(
+        app.call(Method::DELETE, &published_uri, Some(&bob), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&published_uri, Some(&bob)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_failing_multi_row_write_leaves_nothing_behind() {
+    let app = TestApp::new().await;
+    let (token, _) = app.sign_up("ada@example.com").await;
+    // The post and the tags `alpha` and `beta` are written, then the second `alpha` link
+    // fails: the whole transaction must roll back.
+    let reply = app
+        .call(
+            Method::POST,
+            "/api/posts",
+            Some(&token),
+            Some(json!({ "title": "Half", "content": "x", "tags": ["alpha", "beta", "Alpha"] })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(
+        reply.json()["error"]["message"],
+        "The tag `alpha` is given twice"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tags").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM post_tags").await, 0);
+}
+
+fn multipart(file_name: &str, content_type: &str, data: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "template-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    file_name: &str,
+    content_type: &str,
+    data: &[u8],
+) -> common::Reply {
+    let (content_type, body) = multipart(file_name, content_type, data);
+    let request = Request::post("/api/upload")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap();
+    app.request(request).await
+}
+
+#[tokio::test]
+async fn uploads_are_limited_stored_and_served() {
+    let app = TestApp::new().await;
+    let (token, _) = app.sign_up("ada@example.com").await;
+    let png = b"\x89PNG\r\n\x1a\nnot really an image";
+
+    let reply = upload(&app, &token, "../../evil.png", "image/png", png).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let body = reply.json();
+    assert_eq!(body["originalName"], "evil.png");
+    let url = body["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("/api/files/") && url.ends_with(".png"),
+        "{url}"
+    );
+    let served = app.get(url, None).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.header("content-type"), Some("image/png"));
+    assert_eq!(served.body, png);
+
+    let reply = upload(&app, &token, "x.svg", "image/svg+xml", b"<svg/>").await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let big = vec![0u8; 5 * 1024 * 1024 + 1];
+    let reply = upload(&app, &token, "big.png", "image/png", &big).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.code(), "PAYLOAD_TOO_LARGE");
+
+    let files = std::fs::read_dir(app.config.data_dir.join("uploads"))
+        .unwrap()
+        .count();
+    assert_eq!(files, 1, "only the good upload was stored");
+}
+
+#[tokio::test]
+async fn file_paths_cannot_leave_the_uploads_folder() {
+    let app = TestApp::new().await;
+    for path in [
+        "/api/files/../app.db",
+        "/api/files/%2E%2E/app.db",
+        "/api/files/a/../../app.db",
+        "/api/files/..%2Fapp.db",
+    ] {
+        let reply = app.get(path, None).await;
+        assert!(
+            reply.status == StatusCode::BAD_REQUEST || reply.status == StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.status
+        );
+        assert!(reply.json()["error"].is_object(), "{path}");
+    }
+    assert_eq!(
+        app.get("/api/files/..%2Fapp.db", None).await.code(),
+        "INVALID_PATH"
+    );
+    let missing = app.get("/api/files/nope.png", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.code(), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn chat_streams_a_reply_as_server_sent_events() {
+    let app = TestApp::new().await;
+    let reply = app
+        .call(
+            Method::POST,
+            "/api/chat",
+            None,
+            Some(json!({ "message": "hello there" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    let text = reply.text();
+    let events: Vec<&str> = text.split("\n\n").filter(|e| !e.is_empty()).collect();
+    let (last, tokens) = events.split_last().unwrap();
+    assert_eq!(*last, "event: done\ndata: [DONE]");
+    let words: String = tokens
+        .iter()
+        .map(|event| {
+            let data = event
+                .strip_prefix("data: ")
+                .unwrap_or_else(|| panic!("{event}"));
+            serde_json::from_str::<serde_json::Value>(data).unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        words,
+        "You said \"hello there\" (2 words). This reply is streamed one token at a time."
+    );
+    let empty = app
+        .call(
+            Method::POST,
+            "/api/chat",
+            None,
+            Some(json!({ "message": "" })),
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

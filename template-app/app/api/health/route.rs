@@ -1,8 +1,17 @@
-//! `GET /api/health`: is the server up?
+//! `GET /api/health`: is the server up, and can it reach its database?
 
 use fsroute::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
-pub async fn GET() -> Json<Value> {
-    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+use crate::AppState;
+
+pub async fn GET(State(state): State<AppState>) -> Response {
+    let reachable = crate::db::reachable(&state.db).await;
+    let status = if reachable { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if reachable { "ok" } else { "degraded" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": if reachable { "reachable" } else { "unreachable" },
+    });
+    (status, Json(body)).into_response()
 }

@@ -1,0 +1,44 @@
+//! Everything in `(protected)` needs `Authorization: Bearer <token>` from
+//! `POST /api/auth/login`. Missing, invalid or expired tokens get a JSON 401; a valid one
+//! hands the signed-in `User` to handlers (`Extension<User>`).
+
+use axum::middleware::Next;
+use fsroute::prelude::*;
+
+use crate::{AppState, users};
+
+pub async fn middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    // Read the header before awaiting: a `&Request` held across `.await` is not `Send`.
+    let token = bearer_token(request.headers());
+    match signed_in_user(&state, token).await {
+        Ok(user) => {
+            request.extensions_mut().insert(user);
+            next.run(request).await
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> ApiResult<String> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("Sign in first: send `Authorization: Bearer <token>`"))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::unauthorized("The Authorization header must be `Bearer <token>`"))
+}
+
+async fn signed_in_user(state: &AppState, token: ApiResult<String>) -> ApiResult<users::User> {
+    let claims = state.tokens.verify(&token?)?;
+    let id: i64 = claims
+        .sub
+        .parse()
+        .map_err(|_| ApiError::unauthorized("The token is not valid"))?;
+    // The account may have been deleted since the token was issued.
+    users::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("The account no longer exists"))
+}

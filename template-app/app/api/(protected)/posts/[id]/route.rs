@@ -1,0 +1,95 @@
+//! `/api/posts/{id}`: read a post you may see; change or delete your own (any, as admin).
+
+use fsroute::prelude::*;
+use garde::Validate;
+use serde::Deserialize;
+
+use crate::posts::{self, Post, PostChanges};
+use crate::{AppState, User};
+
+pub async fn GET(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Post>> {
+    posts::find_visible(&state.db, id, &me)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("Post {id}")))
+}
+
+#[derive(Deserialize, Validate)]
+pub struct Changes {
+    #[garde(length(min = 1, max = 200))]
+    title: Option<String>,
+    #[garde(length(max = 100_000))]
+    content: Option<String>,
+    #[garde(skip)]
+    published: Option<bool>,
+    #[garde(length(max = 20), inner(length(min = 1, max = 50)))]
+    tags: Option<Vec<String>>,
+}
+
+/// Your own post, or any as an admin; someone else's post you cannot see is a 404.
+async fn check_owner(state: &AppState, me: &User, id: i64) -> ApiResult<()> {
+    match posts::author_of(&state.db, id).await? {
+        Some(author) if author == me.id || me.is_admin() => Ok(()),
+        Some(_) if posts::find_visible(&state.db, id, me).await?.is_some() => {
+            Err(ApiError::forbidden("You can only change your own posts"))
+        }
+        _ => Err(ApiError::not_found(format!("Post {id}"))),
+    }
+}
+
+async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiResult<Json<Post>> {
+    check_owner(state, me, id).await?;
+    let tags: Option<Vec<String>> = changes
+        .tags
+        .map(|tags| tags.iter().map(|tag| tag.trim().to_lowercase()).collect());
+    posts::update(
+        &state.db,
+        id,
+        PostChanges {
+            title: changes.title.as_deref().map(str::trim),
+            content: changes.content.as_deref(),
+            published: changes.published,
+            tags: tags.as_deref(),
+        },
+    )
+    .await?;
+    posts::find_visible(&state.db, id, me)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("Post {id}")))
+}
+
+pub async fn PUT(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Path(id): Path<i64>,
+    Valid(Json(changes)): Valid<Json<Changes>>,
+) -> ApiResult<Json<Post>> {
+    if changes.title.is_none() || changes.content.is_none() {
+        return Err(ApiError::unprocessable("PUT replaces the post: send `title` and `content` (or use PATCH)"));
+    }
+    apply(&state, &me, id, changes).await
+}
+
+pub async fn PATCH(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Path(id): Path<i64>,
+    Valid(Json(changes)): Valid<Json<Changes>>,
+) -> ApiResult<Json<Post>> {
+    apply(&state, &me, id, changes).await
+}
+
+pub async fn DELETE(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Path(id): Path<i64>,
+) -> ApiResult<NoContent> {
+    check_owner(&state, &me, id).await?;
+    posts::delete(&state.db, id).await?;
+    Ok(NoContent)
+}

@@ -1,0 +1,62 @@
+//! `GET /api/posts?page=&limit=&tag=`: posts you may see (published ones, your own, all
+//! for an admin), newest first. `POST /api/posts`: a new post by you, with its tags.
+
+use fsroute::prelude::*;
+use garde::Validate;
+use serde::Deserialize;
+
+use crate::posts::{self, Post, PostChanges};
+use crate::{AppState, User};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    tag: Option<String>,
+}
+
+pub async fn GET(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    page: Pagination,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Paginated<Post>> {
+    let (rows, total) =
+        posts::list_visible(&state.db, &me, query.tag.as_deref(), page.limit, page.offset()).await?;
+    Ok(page.respond(rows, total))
+}
+
+#[derive(Deserialize, Validate)]
+pub struct NewPost {
+    #[garde(length(min = 1, max = 200))]
+    title: String,
+    #[garde(length(max = 100_000))]
+    content: String,
+    #[garde(skip)]
+    #[serde(default)]
+    published: bool,
+    #[garde(length(max = 20), inner(length(min = 1, max = 50)))]
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+pub async fn POST(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Valid(Json(post)): Valid<Json<NewPost>>,
+) -> ApiResult<Created<Post>> {
+    let tags: Vec<String> = post.tags.iter().map(|tag| tag.trim().to_lowercase()).collect();
+    let id = posts::create(
+        &state.db,
+        me.id,
+        PostChanges {
+            title: Some(post.title.trim()),
+            content: Some(&post.content),
+            published: Some(post.published),
+            tags: Some(&tags),
+        },
+    )
+    .await?;
+    let created = posts::find_visible(&state.db, id, &me)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Post {id}")))?;
+    Ok(Created::new(format!("/api/posts/{id}"), created))
+}

@@ -1,0 +1,92 @@
+//! `/api/users/{id}`: read anyone; change or delete yourself, or anyone as an admin.
+
+use fsroute::prelude::*;
+use garde::Validate;
+use serde::Deserialize;
+
+use crate::{AppState, User, auth, users};
+
+pub async fn GET(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<User>> {
+    users::find(&state.db, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("User {id}")))
+}
+
+/// PUT sends every field but the password; PATCH any of them.
+#[derive(Deserialize, Validate)]
+pub struct Changes {
+    #[garde(email, length(max = 254))]
+    email: Option<String>,
+    #[garde(length(min = 1, max = 100))]
+    name: Option<String>,
+    #[garde(length(min = 8, max = 128))]
+    password: Option<String>,
+    #[garde(pattern("^(admin|user)$"))]
+    role: Option<String>,
+}
+
+fn may_change(me: &User, id: i64) -> ApiResult<()> {
+    if me.id == id || me.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("You can only change your own account"))
+    }
+}
+
+async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiResult<Json<User>> {
+    may_change(me, id)?;
+    if changes.role.is_some() && !me.is_admin() {
+        return Err(ApiError::forbidden("Only admins can change roles"));
+    }
+    let hash = match changes.password {
+        Some(password) => Some(auth::hash_password_blocking(password).await?),
+        None => None,
+    };
+    let email = changes.email.map(|email| email.trim().to_lowercase());
+    users::update(
+        &state.db,
+        id,
+        email.as_deref(),
+        changes.name.as_deref().map(str::trim),
+        hash.as_deref(),
+        changes.role.as_deref(),
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(|| ApiError::not_found(format!("User {id}")))
+}
+
+pub async fn PUT(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Path(id): Path<i64>,
+    Valid(Json(changes)): Valid<Json<Changes>>,
+) -> ApiResult<Json<User>> {
+    if changes.email.is_none() || changes.name.is_none() {
+        return Err(ApiError::unprocessable("PUT replaces the user: send `email` and `name` (or use PATCH)"));
+    }
+    apply(&state, &me, id, changes).await
+}
+
+pub async fn PATCH(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Path(id): Path<i64>,
+    Valid(Json(changes)): Valid<Json<Changes>>,
+) -> ApiResult<Json<User>> {
+    apply(&state, &me, id, changes).await
+}
+
+pub async fn DELETE(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Path(id): Path<i64>,
+) -> ApiResult<NoContent> {
+    may_change(&me, id)?;
+    if users::delete(&state.db, id).await? {
+        Ok(NoContent)
+    } else {
+        Err(ApiError::not_found(format!("User {id}")))
+    }
+}

@@ -1,0 +1,83 @@
+//! `GET /api/users?page=&limit=&search=&sortBy=&order=` lists users;
+//! `POST /api/users` (admins only) creates one.
+
+use fsroute::prelude::*;
+use garde::Validate;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{AppState, User, auth, users};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    #[serde(default)]
+    search: String,
+    sort_by: Option<String>,
+    order: Option<String>,
+}
+
+pub async fn GET(
+    State(state): State<AppState>,
+    page: Pagination,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Paginated<User>> {
+    let sort_by = query.sort_by.as_deref().unwrap_or("id");
+    let Some((_, column)) = users::SORTABLE.iter().find(|(name, _)| *name == sort_by) else {
+        let allowed: Vec<&str> = users::SORTABLE.iter().map(|(name, _)| *name).collect();
+        return Err(ApiError::bad_request(format!(
+            "Invalid query parameter `sortBy`: `{sort_by}` is not one of {}",
+            allowed.join(", ")
+        ))
+        .with_code("INVALID_QUERY")
+        .with_details(json!({ "field": "sortBy", "allowed": allowed })));
+    };
+    let descending = match query.order.as_deref().unwrap_or("asc") {
+        "asc" => false,
+        "desc" => true,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid query parameter `order`: `{other}` is not `asc` or `desc`"
+            ))
+            .with_code("INVALID_QUERY")
+            .with_details(json!({ "field": "order", "allowed": ["asc", "desc"] })));
+        }
+    };
+    let (rows, total) = users::list(
+        &state.db,
+        query.search.trim(),
+        column,
+        descending,
+        page.limit,
+        page.offset(),
+    )
+    .await?;
+    Ok(page.respond(rows, total))
+}
+
+#[derive(Deserialize, Validate)]
+pub struct NewUser {
+    #[garde(email, length(max = 254))]
+    email: String,
+    #[garde(length(min = 1, max = 100))]
+    name: String,
+    #[garde(length(min = 8, max = 128))]
+    password: String,
+    #[garde(pattern("^(admin|user)$"))]
+    role: Option<String>,
+}
+
+pub async fn POST(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Valid(Json(form)): Valid<Json<NewUser>>,
+) -> ApiResult<Created<User>> {
+    if !me.is_admin() {
+        return Err(ApiError::forbidden("Only admins can create users"));
+    }
+    let hash = auth::hash_password_blocking(form.password).await?;
+    let email = form.email.trim().to_lowercase();
+    let role = form.role.as_deref().unwrap_or("user");
+    let user = users::create(&state.db, &email, form.name.trim(), &hash, Some(role)).await?;
+    Ok(Created::new(format!("/api/users/{}", user.id), user))
+}

@@ -1,0 +1,37 @@
+//! `POST /api/auth/login` `{email, password}` → `{token, user}`; a wrong email or password
+//! is a 401 that does not say which.
+
+use fsroute::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{AppState, User, auth, users};
+
+#[derive(Deserialize)]
+pub struct Login {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct Session {
+    token: String,
+    user: User,
+}
+
+pub async fn POST(State(state): State<AppState>, Json(login): Json<Login>) -> ApiResult<Json<Session>> {
+    let email = login.email.trim().to_lowercase();
+    let found = users::find_for_login(&state.db, &email).await?;
+    // Verify against a dummy hash when there is no such user, so both cases take as long.
+    let hash = found
+        .as_ref()
+        .map(|(_, hash)| hash.clone())
+        .unwrap_or_else(|| auth::dummy_hash().to_string());
+    let matches = auth::verify_password_blocking(login.password, hash).await?;
+    match found {
+        Some((user, _)) if matches => {
+            let token = state.tokens.issue(user.id, &user.role)?;
+            Ok(Json(Session { token, user }))
+        }
+        _ => Err(ApiError::unauthorized("Invalid email or password")),
+    }
+}

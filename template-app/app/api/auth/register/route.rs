@@ -1,0 +1,28 @@
+//! `POST /api/auth/register` `{email, name, password}` → 201 with the user. The first
+//! user registered is the admin.
+
+use fsroute::prelude::*;
+use garde::Validate;
+use serde::Deserialize;
+
+use crate::{AppState, User, auth, users};
+
+#[derive(Deserialize, Validate)]
+pub struct Registration {
+    #[garde(email, length(max = 254))]
+    email: String,
+    #[garde(length(min = 1, max = 100))]
+    name: String,
+    #[garde(length(min = 8, max = 128))]
+    password: String,
+}
+
+pub async fn POST(
+    State(state): State<AppState>,
+    Valid(Json(form)): Valid<Json<Registration>>,
+) -> ApiResult<Created<User>> {
+    let hash = auth::hash_password_blocking(form.password).await?;
+    let email = form.email.trim().to_lowercase();
+    let user = users::create(&state.db, &email, form.name.trim(), &hash, None).await?;
+    Ok(Created::new(format!("/api/users/{}", user.id), user))
+}

@@ -1,0 +1,39 @@
+//! `GET /api/files/{*path}`: files from the uploads folder, with their content type.
+//! `..`, absolute paths and anything that leaves the folder are refused; a missing file is
+//! a JSON 404.
+
+use fsroute::prelude::*;
+
+use crate::AppState;
+
+pub async fn GET(State(state): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
+    let root = state.upload_dir();
+    // Every segment must be a plain name: no `..`, `.`, empty segments or backslashes.
+    let plain = path
+        .split('/')
+        .all(|segment| !segment.is_empty() && segment != "." && segment != ".." && !segment.contains('\\'));
+    if !plain {
+        return Err(ApiError::bad_request("Invalid file path").with_code("INVALID_PATH"));
+    }
+    let candidate = root.join(&path);
+    // Links inside the folder could still point outside it: compare real paths.
+    let (Ok(real_root), Ok(real_file)) = (
+        tokio::fs::canonicalize(&root).await,
+        tokio::fs::canonicalize(&candidate).await,
+    ) else {
+        return Err(ApiError::not_found(format!("File {path}")));
+    };
+    if !real_file.starts_with(&real_root) || !real_file.is_file() {
+        return Err(ApiError::not_found(format!("File {path}")));
+    }
+    let bytes = tokio::fs::read(&real_file).await?;
+    let content_type = mime_guess::from_path(&real_file).first_or_octet_stream();
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.essence_str().to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,72 @@
+//! Configuration from the environment, with defaults that work on a laptop.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the app reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `HOST` (default `127.0.0.1`) and `PORT` (default `3000`).
+    pub host: String,
+    pub port: u16,
+    /// `DATA_DIR` (default `data`): the database file and uploads live here.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`; default `sqlite://<DATA_DIR>/app.db`.
+    pub database_url: String,
+    /// `DB_MAX_CONNECTIONS` (default 8) and `DB_ACQUIRE_TIMEOUT_SECONDS` (default 5).
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    /// `JWT_SECRET`; `None` means "make one up and warn".
+    pub jwt_secret: Option<String>,
+    /// `JWT_TTL_SECONDS` (default one day).
+    pub jwt_ttl: Duration,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let number = |name: &str, default: u64| -> Result<u64, String> {
+            match var(name) {
+                Some(text) => text
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{name}={text} is not a whole number")),
+                None => Ok(default),
+            }
+        };
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".to_string()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("app.db").display()));
+        let port = number("PORT", 3000)?;
+        Ok(Config {
+            host: var("HOST").unwrap_or_else(|| "127.0.0.1".to_string()),
+            port: u16::try_from(port).map_err(|_| format!("PORT={port} is not a port"))?,
+            data_dir,
+            database_url,
+            max_connections: u32::try_from(number("DB_MAX_CONNECTIONS", 8)?)
+                .map_err(|_| "DB_MAX_CONNECTIONS is too large".to_string())?,
+            acquire_timeout: Duration::from_secs(number("DB_ACQUIRE_TIMEOUT_SECONDS", 5)?),
+            jwt_secret: var("JWT_SECRET"),
+            jwt_ttl: Duration::from_secs(number("JWT_TTL_SECONDS", 24 * 60 * 60)?),
+        })
+    }
+
+    /// Settings for tests and tools: everything under `data_dir`, a fixed secret.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Config {
+        let data_dir = data_dir.into();
+        Config {
+            host: "127.0.0.1".to_string(),
+            port: 0,
+            database_url: format!("sqlite://{}", data_dir.join("app.db").display()),
+            data_dir,
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+            jwt_secret: Some("test-secret-test-secret-test-secret".to_string()),
+            jwt_ttl: Duration::from_secs(3600),
+        }
+    }
+
+    pub fn upload_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+}
