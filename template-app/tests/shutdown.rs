@@ -1,0 +1,82 @@
+//! The real binary over a real socket: SIGTERM while a reply is streaming lets the reply
+//! finish, then the process exits cleanly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+#[cfg(unix)]
+#[test]
+fn sigterm_finishes_the_in_flight_request_then_exits() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_template-app"))
+        .env("DATA_DIR", data.path())
+        .env("PORT", "0")
+        .env("JWT_SECRET", "shutdown-test-secret")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(server.stdout.take().unwrap());
+    let address = loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited early");
+        if let Some(address) = line.trim().strip_prefix("listening on http://") {
+            break address.to_string();
+        }
+    };
+
+    let mut stream = TcpStream::connect(&address).unwrap();
+    let body = r#"{"message":"please keep streaming while the server stops"}"#;
+    write!(
+        stream,
+        "POST /api/chat HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    // Wait for the first token: the request is now in flight.
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !String::from_utf8_lossy(&received).contains("data: ") {
+        let read = stream.read(&mut buffer).unwrap();
+        assert!(read > 0, "connection closed before the first token");
+        received.extend_from_slice(&buffer[..read]);
+    }
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    stream.read_to_end(&mut received).unwrap();
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    assert!(text.contains("event: done"), "the stream was cut off: {text}");
+
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("shutting down: finishing in-flight requests"), "{rest}");
+    assert!(rest.contains("stopped: every in-flight request finished"), "{rest}");
+}
+
+#[test]
+fn an_unusable_database_is_a_one_line_error_and_a_failed_exit() {
+    let data = tempfile::tempdir().unwrap();
+    // A file where the database folder should be.
+    std::fs::write(data.path().join("blocker"), "").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_template-app"))
+        .env("DATABASE_URL", format!("sqlite://{}/blocker/app.db", data.path().display()))
+        .env("PORT", "0")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: cannot create the database folder"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
