@@ -25,6 +25,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod messages;
 pub mod route_file;
+pub mod scaffold;
 pub mod scan;
 pub mod segment;
 pub mod tree;

@@ -4,12 +4,13 @@
 //! fsroute routes [APP_DIR]   the route table: methods, URL pattern, file
 //! fsroute print  [APP_DIR]   the generated Rust source
 //! fsroute check  [APP_DIR]   errors and warnings only
+//! fsroute new    DIR         a new app: a standalone copy of the template app
 //! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fsroute_codegen::{Builder, Diagnostic, Generated};
+use fsroute_codegen::{Builder, Diagnostic, Generated, scaffold};
 
 const USAGE: &str = "\
 fsroute: file-based routes for axum
@@ -18,6 +19,7 @@ Usage:
   fsroute routes [APP_DIR] [--state TYPE]   print the route table
   fsroute print  [APP_DIR] [--state TYPE]   print the generated router source
   fsroute check  [APP_DIR] [--state TYPE]   report errors and warnings, build nothing
+  fsroute new    DIR [--name NAME]          create a new app from the template app
 
 APP_DIR defaults to `app` in the current folder. Exit status: 0 when the tree is
 valid, 1 when it has errors, 2 for a bad command line.
@@ -28,33 +30,39 @@ enum Command {
     Routes,
     Print,
     Check,
+    New,
 }
 
 struct Args {
     command: Command,
-    app_dir: PathBuf,
+    /// The app folder, or for `new` the folder to create.
+    path: Option<PathBuf>,
     state: Option<String>,
+    name: Option<String>,
 }
 
 fn parse_args() -> Result<Option<Args>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
     let mut command = None;
-    let mut app_dir = None;
+    let mut path = None;
     let mut state = None;
+    let mut name = None;
     while let Some(arg) = parser.next()? {
         match arg {
             Short('h') | Long("help") => return Ok(None),
             Long("state") => state = Some(parser.value()?.string()?),
+            Long("name") => name = Some(parser.value()?.string()?),
             Value(value) if command.is_none() => {
                 command = Some(match value.string()?.as_str() {
                     "routes" => Command::Routes,
                     "print" => Command::Print,
                     "check" => Command::Check,
+                    "new" => Command::New,
                     other => return Err(format!("unknown command `{other}`").into()),
                 });
             }
-            Value(value) if app_dir.is_none() => app_dir = Some(PathBuf::from(value)),
+            Value(value) if path.is_none() => path = Some(PathBuf::from(value)),
             _ => return Err(arg.unexpected()),
         }
     }
@@ -63,8 +71,9 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
     };
     Ok(Some(Args {
         command,
-        app_dir: app_dir.unwrap_or_else(|| PathBuf::from("app")),
+        path,
         state,
+        name,
     }))
 }
 
@@ -80,8 +89,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.command == Command::New {
+        return new_app(&args);
+    }
+    let app_dir = args.path.clone().unwrap_or_else(|| PathBuf::from("app"));
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut builder = Builder::new().root(&cwd).app_dir(&args.app_dir);
+    let mut builder = Builder::new().root(&cwd).app_dir(&app_dir);
     if let Some(state) = &args.state {
         builder = builder.state(state);
     }
@@ -96,6 +109,7 @@ fn main() -> ExitCode {
                     generated.routes.len(),
                     generated.warnings.len()
                 ),
+                Command::New => unreachable!("handled above"),
             }
             ExitCode::SUCCESS
         }
@@ -105,8 +119,29 @@ fn main() -> ExitCode {
             eprintln!(
                 "error: {errors} {} in `{}`; nothing generated",
                 if errors == 1 { "problem" } else { "problems" },
-                args.app_dir.display()
+                app_dir.display()
             );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn new_app(args: &Args) -> ExitCode {
+    let Some(dir) = &args.path else {
+        eprintln!("error: `fsroute new` needs a folder: `fsroute new my-api`\n\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let name = match &args.name {
+        Some(name) => Ok(name.clone()),
+        None => scaffold::crate_name_for(dir),
+    };
+    match name.and_then(|name| scaffold::create(dir, &name)) {
+        Ok(created) => {
+            print!("{}", scaffold::next_steps(&created));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
             ExitCode::FAILURE
         }
     }

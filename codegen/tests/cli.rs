@@ -114,3 +114,66 @@ fn without_out_dir_try_build_says_where_to_call_it() {
         .unwrap_err();
     assert_eq!(failed.diagnostics[0].code, "not-in-build-script");
 }
+
+#[test]
+fn new_creates_the_app_and_prints_next_steps() {
+    let parent = tempfile::tempdir().unwrap();
+    let output = fsroute(&["new", "My Shop"], parent.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with("Created `my-shop` in My Shop ("),
+        "{stdout}"
+    );
+    assert!(stdout.contains("cargo run"), "{stdout}");
+    let dir = parent.path().join("My Shop");
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"my-shop\""));
+    let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
+    assert!(
+        main.contains("use my_shop::"),
+        "the crate name is used in code too"
+    );
+
+    let again = fsroute(&["new", "My Shop"], parent.path());
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("already exists and is not empty"));
+}
+
+#[test]
+fn the_embedded_template_is_the_whole_template_app() {
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template-app");
+    let mut on_disk = Vec::new();
+    let mut stack = vec![template.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let relative = path
+                .strip_prefix(&template)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                if relative != "target" && relative != "data" {
+                    stack.push(path);
+                }
+            } else if relative != "Cargo.toml" {
+                on_disk.push(relative);
+            }
+        }
+    }
+    on_disk.sort();
+    let mut embedded: Vec<String> = fsroute_codegen::scaffold::TEMPLATE_FILES
+        .iter()
+        .map(|(path, content)| {
+            let on_disk = std::fs::read_to_string(template.join(path)).unwrap();
+            assert_eq!(&on_disk, content, "{path} is stale: rebuild");
+            path.to_string()
+        })
+        .collect();
+    embedded.sort();
+    assert_eq!(
+        embedded, on_disk,
+        "add new template files to scaffold::TEMPLATE_FILES"
+    );
+}

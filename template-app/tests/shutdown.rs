@@ -20,7 +20,10 @@ fn sigterm_finishes_the_in_flight_request_then_exits() {
     let mut stdout = BufReader::new(server.stdout.take().unwrap());
     let address = loop {
         let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited early");
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the server exited early"
+        );
         if let Some(address) = line.trim().strip_prefix("listening on http://") {
             break address.to_string();
         }
@@ -53,14 +56,23 @@ fn sigterm_finishes_the_in_flight_request_then_exits() {
     stream.read_to_end(&mut received).unwrap();
     let text = String::from_utf8_lossy(&received);
     assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
-    assert!(text.contains("event: done"), "the stream was cut off: {text}");
+    assert!(
+        text.contains("event: done"),
+        "the stream was cut off: {text}"
+    );
 
     let status = server.wait().unwrap();
     assert!(status.success(), "{status}");
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
-    assert!(rest.contains("shutting down: finishing in-flight requests"), "{rest}");
-    assert!(rest.contains("stopped: every in-flight request finished"), "{rest}");
+    assert!(
+        rest.contains("shutting down: finishing in-flight requests"),
+        "{rest}"
+    );
+    assert!(
+        rest.contains("stopped: every in-flight request finished"),
+        "{rest}"
+    );
 }
 
 #[test]
@@ -69,7 +81,10 @@ fn an_unusable_database_is_a_one_line_error_and_a_failed_exit() {
     // A file where the database folder should be.
     std::fs::write(data.path().join("blocker"), "").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_template-app"))
-        .env("DATABASE_URL", format!("sqlite://{}/blocker/app.db", data.path().display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/blocker/app.db", data.path().display()),
+        )
         .env("PORT", "0")
         .env("RUST_LOG", "off")
         .output()
@@ -77,6 +92,9 @@ fn an_unusable_database_is_a_one_line_error_and_a_failed_exit() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: cannot create the database folder"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot create the database folder"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"));
 }
