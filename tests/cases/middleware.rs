@@ -6,11 +6,10 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use fsroute::layers::AppLayers;
-use fsroute_tests::{MiddlewareState, Reply, get, middleware, send};
+use fsroute_tests::{MiddlewareState, Reply, get, middleware, send, send_request};
 use serde_json::json;
 use tower::ServiceExt;
 use tower_http::cors::CorsLayer;
@@ -21,19 +20,6 @@ fn state() -> MiddlewareState {
     MiddlewareState {
         token: TOKEN,
         ..Default::default()
-    }
-}
-
-async fn send_with(app: &Router, request: Request<Body>) -> Reply {
-    use http_body_util::BodyExt;
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 
@@ -56,7 +42,7 @@ fn visited(reply: &Reply) -> Vec<&str> {
 #[tokio::test]
 async fn nested_folders_run_outer_to_inner_and_unwind_inner_to_outer() {
     let app = middleware::router(state());
-    let reply = send_with(&app, authorized("/api/deep")).await;
+    let reply = send_request(&app, authorized("/api/deep")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     // On the way in: app/, api/, (protected)/, deep/.
     assert_eq!(reply.body, "root,api,protected,deep");
@@ -80,14 +66,14 @@ async fn middleware_can_end_a_request_early_with_a_json_401() {
         .header("authorization", "Bearer nope")
         .body(Body::empty())
         .unwrap();
-    let reply = send_with(&app, wrong).await;
+    let reply = send_request(&app, wrong).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.json()["error"]["message"], "The token is not valid");
 }
 
 #[tokio::test]
 async fn middleware_hands_data_to_the_handler() {
-    let reply = send_with(&middleware::router(state()), authorized("/api/me")).await;
+    let reply = send_request(&middleware::router(state()), authorized("/api/me")).await;
     assert_eq!(reply.body, "signed in as ada");
 }
 
@@ -189,7 +175,7 @@ async fn revalidate_caches_only_200_and_skips_credentialed_requests() {
         .header("cookie", "session=1")
         .body(Body::empty())
         .unwrap();
-    let reply = send_with(&app, with_cookie).await;
+    let reply = send_request(&app, with_cookie).await;
     assert_eq!(reply.body, "call 4 q=c");
     assert!(reply.header("x-fsroute-cache").is_none());
     // POST is never cached, nor answered by the cache: this route has no POST at all.
@@ -253,7 +239,7 @@ async fn request_ids_round_trip_and_reach_every_log_line() {
         .header("x-request-id", "req-42")
         .body(Body::empty())
         .unwrap();
-    let reply = send_with(&app, given).await;
+    let reply = send_request(&app, given).await;
     assert_eq!(reply.header("x-request-id"), Some("req-42"));
 
     let made = get(&app, "/api/public").await;
@@ -307,12 +293,12 @@ async fn cors_answers_only_configured_origins() {
             .body(Body::empty())
             .unwrap()
     };
-    let allowed = send_with(&app, preflight("https://app.example")).await;
+    let allowed = send_request(&app, preflight("https://app.example")).await;
     assert_eq!(
         allowed.header("access-control-allow-origin"),
         Some("https://app.example")
     );
-    let other = send_with(&app, preflight("https://evil.example")).await;
+    let other = send_request(&app, preflight("https://evil.example")).await;
     assert_eq!(other.header("access-control-allow-origin"), None);
 }
 

@@ -125,6 +125,11 @@ pub async fn send(router: &Router, method: Method, uri: &str, body: Option<&str>
     let request = request
         .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
         .unwrap();
+    send_request(router, request).await
+}
+
+/// Sends a request built by the caller (custom headers), as a server would.
+pub async fn send_request(router: &Router, request: Request<Body>) -> Reply {
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
