@@ -1,0 +1,3 @@
+//! Re-exports the shared handler, so both routers run the same code.
+
+pub use crate::handlers::search as GET;

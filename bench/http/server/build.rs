@@ -1,0 +1,3 @@
+fn main() {
+    fsroute_codegen::Builder::new().build();
+}
