@@ -66,6 +66,19 @@ def build():
     run(["npx", "next", "build"], cwd=NEXT_DIR, stdout=subprocess.DEVNULL)
 
 
+def pinning():
+    """On a small machine, the servers get CPU 0 and wrk the others, so the load generator
+    does not steal the server's core mid-run (the same for every contestant). Returns the
+    command prefixes for servers and for wrk."""
+    cores = os.cpu_count() or 1
+    if shutil.which("taskset") is None or cores < 2:
+        return [], []
+    return ["taskset", "-c", "0"], ["taskset", "-c", f"1-{cores - 1}"]
+
+
+SERVER_PIN, WRK_PIN = pinning()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,7 +91,7 @@ class Server:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            command,
+            SERVER_PIN + command,
             cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -182,7 +195,7 @@ def wrk(server, method, path, body, seconds, connections):
         if body:
             script.write(f"wrk.body = {json.dumps(body)}\n")
             script.write('wrk.headers["Content-Type"] = "application/json"\n')
-    command = [
+    command = WRK_PIN + [
         "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
         "-s", script.name, server.base + path,
     ]
@@ -234,7 +247,8 @@ def report(servers, results, memory, args):
     lines = [
         f"Machine: {machine()}.",
         f"wrk: 2 threads, {args.connections} connections, {args.seconds} s per run, "
-        f"{args.rounds} rounds, contestants alternating; medians over rounds.",
+        f"{args.rounds} rounds, contestants alternating; medians over rounds. "
+        + ("Servers pinned to CPU 0, wrk to the other cores." if SERVER_PIN else "No CPU pinning."),
         "",
         "| endpoint | contestant | req/s | p50 ms | p99 ms | errors | vs generated |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",

@@ -11,6 +11,9 @@ use quote::{format_ident, quote};
 use crate::route_file::{ConfigConst, Method};
 use crate::tree::{Route, Tree};
 
+/// How many `.route(…)` calls one statement of `router()` chains.
+const ROUTES_PER_STATEMENT: usize = 50;
+
 pub struct EmitOptions<'a> {
     /// The app folder as users name it (`app`), for the header.
     pub app_display: &'a str,
@@ -50,6 +53,24 @@ pub fn emit(tree: &Tree, options: &EmitOptions<'_>) -> String {
                 .into_iter()
                 .map(move |path| quote! { .route(#path, #builder(#argument)) })
         });
+    // One statement per chunk of routes: rustc recurses once per chained call, and a chain
+    // of thousands of `.route(…)` calls overflows its stack.
+    let route_calls: Vec<TokenStream> = route_calls.collect();
+    let route_chunks =
+        route_calls
+            .chunks(ROUTES_PER_STATEMENT)
+            .enumerate()
+            .map(|(index, chunk)| {
+                let start = if index == 0 {
+                    quote! { rt::Router::new() }
+                } else {
+                    quote! { routes }
+                };
+                quote! { let routes = #start #(#chunk)*; }
+            });
+    let no_routes = route_calls
+        .is_empty()
+        .then(|| quote! { let routes = rt::Router::new(); });
     let builders = routes
         .iter()
         .filter(|route| route.is_routed())
@@ -74,8 +95,8 @@ pub fn emit(tree: &Tree, options: &EmitOptions<'_>) -> String {
 
         /// The router for every route file, with `state` applied, ready to serve.
         pub fn router(state: #state) -> rt::Router {
-            let routes = rt::Router::new()
-                #(#route_calls)*;
+            #no_routes
+            #(#route_chunks)*
             rt::finish(routes, state)
         }
 

@@ -137,3 +137,18 @@ fn unchanged_output_is_not_rewritten() {
         second.generated.source
     );
 }
+
+#[test]
+fn many_routes_are_chained_in_chunks_rustc_can_take() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..120 {
+        let folder = dir.path().join(format!("app/r{i:03}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("route.rs"), "pub async fn GET() {}").unwrap();
+    }
+    let source = generate(dir.path(), "()");
+    // 120 routes: 50 chained on `Router::new()`, then two more statements.
+    assert_eq!(source.matches("let routes = rt::Router::new()").count(), 1);
+    assert_eq!(source.matches("let routes = routes").count(), 2);
+    assert_eq!(source.matches(".route(\"/r").count(), 120);
+}

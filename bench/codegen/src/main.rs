@@ -1,0 +1,347 @@
+//! `cargo run --release -p bench-codegen [-- --check]`
+//!
+//! Generation: synthetic trees of 10, 100, 1,000 and 10,000 route files of realistic
+//! shape (nested folders, parameters, catch-alls, route groups, middleware), each timed
+//! through the whole pipeline (scan, parse, validate, emit), median of several runs.
+//!
+//! With `--check`: a crate per size (100, 1,000, 10,000 routes) is made and
+//! `cargo check`ed, and the time of a check after one route file changed is reported —
+//! what a user waits for between an edit and the compiler's answer.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fsroute_codegen::Builder;
+
+/// One resource: five route files and sometimes a middleware, in one of four groups.
+fn write_resource(app: &Path, index: usize) -> usize {
+    let group = format!("(area{})", index % 4);
+    let base = app
+        .join("api")
+        .join(&group)
+        .join(format!("resource{index}"));
+    let files = [
+        (base.join("route.rs"), collection(index)),
+        (base.join("[id]/route.rs"), item(index)),
+        (base.join("[id]/children/route.rs"), collection(index)),
+        (base.join("[id]/children/[childId]/route.rs"), child(index)),
+        (
+            app.join("api")
+                .join(format!("docs{index}/[...slug]/route.rs")),
+            docs(),
+        ),
+    ];
+    for (path, content) in &files {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    if index % 10 == 0 {
+        std::fs::write(base.join("middleware.rs"), MIDDLEWARE).unwrap();
+    }
+    files.len()
+}
+
+fn collection(index: usize) -> String {
+    format!(
+        r#"//! A collection of resource {index}.
+use fsroute::prelude::*;
+use serde_json::{{Value, json}};
+
+pub const MAX_DURATION: u64 = 10;
+
+pub async fn GET(page: Pagination) -> Paginated<u64> {{
+    let data = (page.offset()..page.offset() + page.limit).collect();
+    page.respond(data, 1_000)
+}}
+
+pub async fn POST(Json(body): Json<Value>) -> Created<Value> {{
+    Created::new("/api/resource{index}/1", json!({{ "created": body }}))
+}}
+"#
+    )
+}
+
+fn item(index: usize) -> String {
+    format!(
+        r#"//! One item of resource {index}.
+use fsroute::prelude::*;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct Changes {{
+    pub name: Option<String>,
+}}
+
+pub async fn GET(Path(id): Path<u64>) -> ApiResult<String> {{
+    if id == 0 {{
+        return Err(ApiError::not_found("Item 0"));
+    }}
+    Ok(format!("item {{id}} of {index}"))
+}}
+
+pub async fn PUT(Path(id): Path<u64>, Json(changes): Json<Changes>) -> String {{
+    format!("{{id}}: {{}}", changes.name.unwrap_or_default())
+}}
+
+pub async fn DELETE(Path(_id): Path<u64>) -> NoContent {{
+    NoContent
+}}
+"#
+    )
+}
+
+fn child(index: usize) -> String {
+    format!(
+        r#"use fsroute::prelude::*;
+
+pub async fn GET(Path((id, child)): Path<(u64, u64)>) -> String {{
+    format!("child {{child}} of {{id}} in {index}")
+}}
+"#
+    )
+}
+
+fn docs() -> String {
+    r#"use fsroute::prelude::*;
+
+pub async fn GET(Path(slug): Path<String>) -> String {
+    slug
+}
+"#
+    .to_string()
+}
+
+const MIDDLEWARE: &str = r#"use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+
+pub async fn middleware(request: Request, next: Next) -> Response {
+    next.run(request).await
+}
+"#;
+
+/// A tree of about `routes` route files under `root/app`.
+fn make_tree(root: &Path, routes: usize) -> usize {
+    let app = root.join("app");
+    let mut written = 0;
+    let mut index = 0;
+    while written < routes {
+        written += write_resource(&app, index);
+        index += 1;
+    }
+    written
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn generation(sizes: &[usize]) -> String {
+    let mut out = String::from(
+        "| route files | generate (median) | per route | ×time for ×routes |\n| ---: | ---: | ---: | ---: |\n",
+    );
+    let mut previous: Option<(usize, Duration)> = None;
+    for &size in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        let files = make_tree(dir.path(), size);
+        let runs = if size >= 10_000 { 3 } else { 7 };
+        let samples: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let started = Instant::now();
+                let generated = Builder::new()
+                    .root(dir.path())
+                    .generate()
+                    .expect("a valid tree");
+                let elapsed = started.elapsed();
+                assert!(generated.routes.len() >= files);
+                elapsed
+            })
+            .collect();
+        let time = median(samples);
+        let growth = previous
+            .map(|(files_before, time_before)| {
+                format!(
+                    "{:.1}× for {:.0}×",
+                    time.as_secs_f64() / time_before.as_secs_f64(),
+                    files as f64 / files_before as f64
+                )
+            })
+            .unwrap_or_else(|| "—".to_string());
+        let _ = writeln!(
+            out,
+            "| {files} | {:.1} ms | {:.1} µs | {growth} |",
+            time.as_secs_f64() * 1000.0,
+            time.as_secs_f64() * 1e6 / files as f64
+        );
+        eprintln!("generated {files} route files in {time:?}");
+        previous = Some((files, time));
+    }
+    out
+}
+
+/// Where the time goes at one size: each pipeline step timed on its own.
+fn phases(size: usize) -> String {
+    use fsroute_codegen::{emit, route_file, scan, tree, validate};
+    let dir = tempfile::tempdir().unwrap();
+    let files = make_tree(dir.path(), size);
+    let app = dir.path().join("app");
+    let show = |path: &Path| {
+        path.strip_prefix(dir.path())
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+
+    let started = Instant::now();
+    let scanned = scan::scan(&app, &show);
+    let scan_time = started.elapsed();
+
+    let started = Instant::now();
+    let sources: Vec<tree::RouteSource> = scanned
+        .files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file.path).unwrap();
+            let analysis = match file.kind {
+                scan::FileKind::Route => route_file::analyze(&text, &show(&file.path)),
+                scan::FileKind::Middleware => {
+                    route_file::analyze_middleware(&text, &show(&file.path));
+                    route_file::RouteFileAnalysis::default()
+                }
+            };
+            tree::RouteSource {
+                kind: file.kind,
+                folders: file.folders,
+                path: file.path,
+                analysis,
+            }
+        })
+        .collect();
+    let parse_time = started.elapsed();
+
+    let started = Instant::now();
+    let (tree, _) = tree::build_tree(sources, "app");
+    let tree_time = started.elapsed();
+
+    let started = Instant::now();
+    let problems = validate::validate(&tree, "app");
+    assert!(problems.iter().all(|d| !d.is_error()));
+    let validate_time = started.elapsed();
+
+    let started = Instant::now();
+    let state: syn::Type = syn::parse_str("()").unwrap();
+    let source = emit::emit(
+        &tree,
+        &emit::EmitOptions {
+            app_display: "app",
+            state: &state,
+        },
+    );
+    let emit_time = started.elapsed();
+
+    let total = scan_time + parse_time + tree_time + validate_time + emit_time;
+    let mut out = format!("| step ({files} route files) | time | share |\n| --- | ---: | ---: |\n");
+    for (step, time) in [
+        ("scan (walk the folder)", scan_time),
+        ("read and parse route files (syn)", parse_time),
+        ("tree (segments, sort, names)", tree_time),
+        ("validate", validate_time),
+        ("emit (quote, prettyplease)", emit_time),
+    ] {
+        let _ = writeln!(
+            out,
+            "| {step} | {:.1} ms | {:.0} % |",
+            time.as_secs_f64() * 1000.0,
+            100.0 * time.as_secs_f64() / total.as_secs_f64()
+        );
+    }
+    let _ = writeln!(out, "\nGenerated source: {} KiB.", source.len() / 1024);
+    out
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A crate with `routes` route files, built in `target/bench-check`.
+fn make_crate(root: &Path, routes: usize) -> usize {
+    let ws = workspace();
+    let manifest = format!(
+        "[package]\nname = \"scale_app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
+         [dependencies]\nfsroute = {{ path = {runtime:?} }}\naxum = \"0.8\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+         serde_json = \"1\"\n\n[build-dependencies]\nfsroute-codegen = {{ path = {codegen:?} }}\n",
+        runtime = ws.join("runtime"),
+        codegen = ws.join("codegen"),
+    );
+    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    std::fs::write(
+        root.join("build.rs"),
+        "fn main() { fsroute_codegen::Builder::new().build(); }\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "pub mod routes {\n    fsroute::include_routes!();\n}\n\npub fn app() -> axum::Router {\n    routes::router(())\n}\n",
+    )
+    .unwrap();
+    make_tree(root, routes)
+}
+
+fn cargo_check(root: &Path) -> Duration {
+    let started = Instant::now();
+    let status = Command::new(env!("CARGO"))
+        .args(["check", "--offline", "-q"])
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", workspace().join("target/bench-check"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo check failed in {}", root.display());
+    started.elapsed()
+}
+
+fn check(sizes: &[usize]) -> String {
+    let mut out = String::from(
+        "| route files | `cargo check` after one route file changed | per route |\n| ---: | ---: | ---: |\n",
+    );
+    for &size in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        let files = make_crate(dir.path(), size);
+        // The first check compiles the dependencies (shared between sizes) and the crate.
+        cargo_check(dir.path());
+        // Then an edit: one handler's body changes, which reruns the generator and makes
+        // rustc check the whole crate again.
+        let edited = dir
+            .path()
+            .join("app/api/(area0)/resource0/[id]/children/[childId]/route.rs");
+        let text = std::fs::read_to_string(&edited)
+            .unwrap()
+            .replace("child {child}", "kid {child}");
+        std::fs::write(&edited, text).unwrap();
+        let time = cargo_check(dir.path());
+        let _ = writeln!(
+            out,
+            "| {files} | {:.1} s | {:.2} ms |",
+            time.as_secs_f64(),
+            time.as_secs_f64() * 1000.0 / files as f64
+        );
+        eprintln!("cargo check of {files} route files after an edit: {time:?}");
+    }
+    out
+}
+
+fn main() {
+    let with_check = std::env::args().any(|arg| arg == "--check");
+    println!("## Generation\n\n{}", generation(&[10, 100, 1_000, 10_000]));
+    println!("## Where the time goes\n\n{}", phases(10_000));
+    if with_check {
+        println!("## cargo check\n\n{}", check(&[100, 1_000, 10_000]));
+    }
+}
