@@ -191,57 +191,32 @@ impl Builder {
         let app_display = display(&app_dir);
         let mut diagnostics = Vec::new();
 
-        let state = match syn::parse_str::<syn::Type>(&self.state) {
-            Ok(state) => Some(state),
-            Err(err) => {
-                diagnostics.push(messages::invalid_state_type(&self.state, &err.to_string()));
-                None
-            }
-        };
+        // Checked to be a type, then written into the source as the user wrote it.
+        if let Err(err) = syn::parse_str::<syn::Type>(&self.state) {
+            diagnostics.push(messages::invalid_state_type(&self.state, &err.to_string()));
+        }
 
         let scanned = scan::scan(&app_dir, &display);
         diagnostics.extend(scanned.diagnostics);
-        let sources: Vec<tree::RouteSource> = scanned
-            .files
-            .into_iter()
-            .map(|file| {
-                let shown = display(&file.path);
-                let analysis = match (std::fs::read_to_string(&file.path), file.kind) {
-                    (Ok(source), scan::FileKind::Route) => route_file::analyze(&source, &shown),
-                    (Ok(source), scan::FileKind::Middleware) => {
-                        let checked = route_file::analyze_middleware(&source, &shown);
-                        diagnostics.extend(checked.diagnostics);
-                        route_file::RouteFileAnalysis::default()
-                    }
-                    (Err(err), _) => route_file::RouteFileAnalysis {
-                        diagnostics: vec![messages::unreadable(&shown, &err.to_string())],
-                        ..Default::default()
-                    },
-                };
-                diagnostics.extend(analysis.diagnostics.iter().cloned());
-                tree::RouteSource {
-                    kind: file.kind,
-                    folders: file.folders,
-                    path: file.path,
-                    analysis,
-                }
-            })
-            .collect();
+        let mut sources = Vec::with_capacity(scanned.files.len());
+        for (source, problems) in read_all(scanned.files, &display) {
+            diagnostics.extend(problems);
+            sources.push(source);
+        }
 
         let (tree, segment_errors) = tree::build_tree(sources, &app_display);
         diagnostics.extend(segment_errors);
         diagnostics.extend(validate::validate(&tree, &app_display));
         diagnostic::sort_diagnostics(&mut diagnostics);
 
-        let state = match state {
-            Some(state) if !diagnostics.iter().any(Diagnostic::is_error) => state,
-            _ => return Err(Failed { diagnostics }),
-        };
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(Failed { diagnostics });
+        }
         let source = emit::emit(
             &tree,
             &emit::EmitOptions {
                 app_display: &app_display,
-                state: &state,
+                state: self.state.trim(),
             },
         );
         let entries = tree
@@ -325,6 +300,82 @@ impl Builder {
             }
         }
     }
+}
+
+/// Reads and analyses one route or middleware file.
+fn read_one(
+    file: scan::ScannedFile,
+    display: &(dyn Fn(&Path) -> String + Sync),
+) -> (tree::RouteSource, Vec<Diagnostic>) {
+    let shown = display(&file.path);
+    let mut problems = Vec::new();
+    let analysis = match (std::fs::read_to_string(&file.path), file.kind) {
+        (Ok(source), scan::FileKind::Route) => route_file::analyze(&source, &shown),
+        (Ok(source), scan::FileKind::Middleware) => {
+            problems.extend(route_file::analyze_middleware(&source, &shown).diagnostics);
+            route_file::RouteFileAnalysis::default()
+        }
+        (Err(err), _) => route_file::RouteFileAnalysis {
+            diagnostics: vec![messages::unreadable(&shown, &err.to_string())],
+            ..Default::default()
+        },
+    };
+    problems.extend(analysis.diagnostics.iter().cloned());
+    let source = tree::RouteSource {
+        kind: file.kind,
+        folders: file.folders,
+        path: file.path,
+        analysis,
+    };
+    (source, problems)
+}
+
+/// Reads and analyses every file, in order. Parsing is most of the generator's time on a
+/// large tree, so large trees are split across the machine's cores.
+fn read_all(
+    files: Vec<scan::ScannedFile>,
+    display: &(dyn Fn(&Path) -> String + Sync),
+) -> Vec<(tree::RouteSource, Vec<Diagnostic>)> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads == 1 || files.len() < 256 {
+        return files
+            .into_iter()
+            .map(|file| read_one(file, display))
+            .collect();
+    }
+    let per_thread = files.len().div_ceil(threads);
+    let mut chunks = Vec::with_capacity(threads);
+    let mut files = files.into_iter();
+    loop {
+        let chunk: Vec<scan::ScannedFile> = files.by_ref().take(per_thread).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|file| read_one(file, display))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Relative to `root` when inside it, with forward slashes whatever the platform.

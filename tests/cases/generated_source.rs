@@ -13,7 +13,16 @@ fn fixtures() -> PathBuf {
 
 fn generate(root: &Path, state: &str) -> String {
     match Builder::new().root(root).state(state).generate() {
-        Ok(generated) => generated.source,
+        Ok(generated) => {
+            // Valid Rust whatever the tree (the fixtures are compiled by rustc as well).
+            if let Err(err) = syn::parse_file(&generated.source) {
+                panic!(
+                    "the generated source does not parse: {err}\n{}",
+                    generated.source
+                );
+            }
+            generated.source
+        }
         Err(failed) => panic!("{failed}"),
     }
 }
