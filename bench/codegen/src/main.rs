@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use fsroute_codegen::Builder;
 
-/// One resource: five route files and sometimes a middleware, in one of four groups.
+/// One resource: five route files with twelve handlers, and sometimes a middleware, in one
+/// of four groups.
 fn write_resource(app: &Path, index: usize) -> usize {
     let group = format!("(area{})", index % 4);
     let base = app
@@ -69,7 +70,7 @@ fn item(index: usize) -> String {
 use fsroute::prelude::*;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 pub struct Changes {{
     pub name: Option<String>,
 }}
@@ -85,6 +86,10 @@ pub async fn PUT(Path(id): Path<u64>, Json(changes): Json<Changes>) -> String {{
     format!("{{id}}: {{}}", changes.name.unwrap_or_default())
 }}
 
+pub async fn PATCH(Path(id): Path<u64>, Json(changes): Json<Changes>) -> Json<Changes> {{
+    Json(Changes {{ name: changes.name.map(|name| format!("{{id}} {{name}}")) }})
+}}
+
 pub async fn DELETE(Path(_id): Path<u64>) -> NoContent {{
     NoContent
 }}
@@ -95,9 +100,18 @@ pub async fn DELETE(Path(_id): Path<u64>) -> NoContent {{
 fn child(index: usize) -> String {
     format!(
         r#"use fsroute::prelude::*;
+use serde_json::Value;
 
 pub async fn GET(Path((id, child)): Path<(u64, u64)>) -> String {{
     format!("child {{child}} of {{id}} in {index}")
+}}
+
+pub async fn PUT(Path((_id, _child)): Path<(u64, u64)>, Json(body): Json<Value>) -> Json<Value> {{
+    Json(body)
+}}
+
+pub async fn DELETE(Path((_id, _child)): Path<(u64, u64)>) -> StatusCode {{
+    StatusCode::NO_CONTENT
 }}
 "#
     )
@@ -336,7 +350,168 @@ fn check(sizes: &[usize]) -> String {
     out
 }
 
+/// A binary crate serving `routes` route files, generated or written by hand.
+fn make_build_crate(root: &Path, name: &str, routes: usize, by_hand: bool) -> (usize, usize) {
+    let ws = workspace();
+    let build_dependency = if by_hand {
+        String::new()
+    } else {
+        format!(
+            "[build-dependencies]\nfsroute-codegen = {{ path = {:?} }}\n",
+            ws.join("codegen")
+        )
+    };
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
+         [dependencies]\nfsroute = {{ path = {runtime:?} }}\naxum = \"0.8\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+         serde_json = \"1\"\n\n{build_dependency}",
+        runtime = ws.join("runtime"),
+    );
+    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    let files = make_tree(root, routes);
+    let generated = Builder::new().root(root).generate().expect("a valid tree");
+    let handlers: usize = generated.routes.iter().map(|r| r.methods.len()).sum();
+    let main = if by_hand {
+        // What a person writes: each route file a module, one router function, axum's
+        // method routing. No generated 405/OPTIONS answers, middleware or limits.
+        let mut modules = String::new();
+        let mut chain = String::from("    axum::Router::new()\n");
+        let mut seen = std::collections::BTreeMap::new();
+        for route in &generated.routes {
+            let next = seen.len();
+            let module = seen
+                .entry(route.file.clone())
+                .or_insert_with(|| format!("m{next}"))
+                .clone();
+            if module == format!("m{next}") {
+                let _ = writeln!(
+                    modules,
+                    "#[allow(non_snake_case)]\n#[path = {:?}]\nmod {module};",
+                    root.join(&route.file).to_string_lossy()
+                );
+            }
+            let methods: Vec<String> = route
+                .methods
+                .iter()
+                .map(|m| format!("{}({module}::{})", m.as_str().to_lowercase(), m.as_str()))
+                .collect();
+            let _ = writeln!(
+                chain,
+                "        .route({:?}, axum::routing::{})",
+                route.path,
+                methods.join(".")
+            );
+        }
+        format!(
+            "{modules}\npub fn app() -> axum::Router {{\n{chain}}}\n\nfn main() {{\n    std::hint::black_box(app());\n}}\n"
+        )
+    } else {
+        std::fs::write(
+            root.join("build.rs"),
+            "fn main() { fsroute_codegen::Builder::new().build(); }\n",
+        )
+        .unwrap();
+        "mod routes {\n    fsroute::include_routes!();\n}\n\nfn main() {\n    std::hint::black_box(routes::router(()));\n}\n".to_string()
+    };
+    std::fs::write(root.join("src/main.rs"), main).unwrap();
+    (files, handlers)
+}
+
+struct BuildRow {
+    name: &'static str,
+    files: usize,
+    handlers: usize,
+    clean: Duration,
+    rebuild: Duration,
+    unchanged: Duration,
+    recompiled: bool,
+}
+
+fn cargo(root: &Path, args: &[&str]) -> (Duration, String) {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO"))
+        .args(args)
+        .arg("--offline")
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", workspace().join("target/bench-build"))
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "cargo {args:?} failed:\n{stderr}");
+    (elapsed, stderr)
+}
+
+/// Build cost of about 200 paths: generated vs hand-written, clean, after one edit, and
+/// with nothing changed.
+fn build_cost(routes: usize) -> String {
+    let mut rows = Vec::new();
+    for (name, by_hand) in [("generated_app", false), ("handwritten_app", true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (files, handlers) = make_build_crate(dir.path(), name, routes, by_hand);
+        // Warm up: the dependencies are compiled once and shared by both crates.
+        cargo(dir.path(), &["build", "-q"]);
+        cargo(dir.path(), &["clean", "-q", "-p", name]);
+        let (clean, _) = cargo(dir.path(), &["build"]);
+        let edited = dir
+            .path()
+            .join("app/api/(area0)/resource0/[id]/children/[childId]/route.rs");
+        let text = std::fs::read_to_string(&edited)
+            .unwrap()
+            .replace("child {child}", "kid {child}");
+        std::fs::write(&edited, text).unwrap();
+        let (rebuild, _) = cargo(dir.path(), &["build"]);
+        let (unchanged, log) = cargo(dir.path(), &["build"]);
+        let recompiled = log.contains("Compiling");
+        eprintln!("{name}: clean {clean:?}, after an edit {rebuild:?}, unchanged {unchanged:?}");
+        rows.push(BuildRow {
+            name,
+            files,
+            handlers,
+            clean,
+            rebuild,
+            unchanged,
+            recompiled,
+        });
+    }
+    let mut out = String::from(
+        "| app | route files / handlers | clean build of the app crate | after one edit | nothing changed |\n\
+         | --- | ---: | ---: | ---: | ---: |\n",
+    );
+    for row in &rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} / {} | {:.1} s | {:.1} s | {:.2} s{} |",
+            row.name,
+            row.files,
+            row.handlers,
+            row.clean.as_secs_f64(),
+            row.rebuild.as_secs_f64(),
+            row.unchanged.as_secs_f64(),
+            if row.recompiled {
+                " (recompiled!)"
+            } else {
+                ", nothing recompiled"
+            }
+        );
+    }
+    let (generated, by_hand) = (&rows[0], &rows[1]);
+    let _ = writeln!(
+        out,
+        "\ngenerated / hand-written: clean build {:.2}×, after one edit {:.2}×.",
+        generated.clean.as_secs_f64() / by_hand.clean.as_secs_f64(),
+        generated.rebuild.as_secs_f64() / by_hand.rebuild.as_secs_f64()
+    );
+    out
+}
+
 fn main() {
+    if std::env::args().any(|arg| arg == "--build") {
+        println!("## Build cost\n\n{}", build_cost(200));
+        return;
+    }
     let with_check = std::env::args().any(|arg| arg == "--check");
     println!("## Generation\n\n{}", generation(&[10, 100, 1_000, 10_000]));
     println!("## Where the time goes\n\n{}", phases(10_000));
