@@ -23,6 +23,7 @@
 
 pub mod diagnostic;
 pub mod emit;
+pub mod items;
 pub mod messages;
 pub mod route_file;
 pub mod scaffold;

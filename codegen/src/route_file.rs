@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Location};
+use crate::items::{self, TopItem};
 use crate::messages;
 
 /// The methods a route file can export, in the order the route table prints them.
@@ -127,8 +128,8 @@ pub struct RouteFileAnalysis {
 /// `path` is the file as diagnostics should name it.
 pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
     let mut analysis = RouteFileAnalysis::default();
-    let file = match syn::parse_file(source) {
-        Ok(file) => file,
+    let items = match items::parse(source) {
+        Ok(items) => items,
         Err(err) => {
             let location = locate(source, path, err.span(), 1);
             analysis
@@ -138,14 +139,13 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
         }
     };
     analysis.parsed = true;
-    for item in &file.items {
+    for item in &items {
         match item {
-            syn::Item::Fn(item_fn) => {
-                let ident = &item_fn.sig.ident;
+            TopItem::Fn { vis, ident } => {
                 let name = ident.to_string();
                 let width = name.len();
                 if name == MIDDLEWARE_FN {
-                    if is_visible_to_parent(&item_fn.vis) {
+                    if is_visible_to_parent(vis) {
                         analysis.middleware = true;
                     } else {
                         let location = locate(source, path, ident.span(), width);
@@ -154,7 +154,7 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                             .push(messages::private_route_middleware(path).at(location));
                     }
                 } else if let Some(method) = Method::from_export_name(&name) {
-                    if is_visible_to_parent(&item_fn.vis) {
+                    if is_visible_to_parent(vis) {
                         analysis.methods.push(method);
                     } else {
                         let location = locate(source, path, ident.span(), width);
@@ -163,7 +163,7 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                             .push(messages::private_method(path, method).at(location));
                     }
                 } else if let Some(method) = Method::from_wrong_case(&name) {
-                    if is_visible_to_parent(&item_fn.vis) {
+                    if is_visible_to_parent(vis) {
                         let location = locate(source, path, ident.span(), width);
                         analysis
                             .diagnostics
@@ -171,7 +171,7 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                     }
                 }
             }
-            syn::Item::Const(syn::ItemConst { ident, vis, .. }) if !is_method(ident) => {
+            TopItem::Const { ident, vis } if !is_method(ident) => {
                 let name = ident.to_string();
                 let location = || locate(source, path, ident.span(), name.len());
                 match ConfigConst::from_name(&name) {
@@ -190,10 +190,9 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                     None => {}
                 }
             }
-            syn::Item::Const(syn::ItemConst { ident, .. })
-            | syn::Item::Static(syn::ItemStatic { ident, .. }) => {
+            TopItem::Const { ident, .. } | TopItem::Static { ident } => {
                 if let Some(method) = Method::from_export_name(&ident.to_string()) {
-                    let kind = if matches!(item, syn::Item::Const(_)) {
+                    let kind = if matches!(item, TopItem::Const { .. }) {
                         "const"
                     } else {
                         "static"
@@ -204,9 +203,9 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                         .push(messages::method_not_a_function(path, method, kind).at(location));
                 }
             }
-            syn::Item::Use(item_use) if is_visible_to_parent(&item_use.vis) => {
+            TopItem::Use { vis, tree } if is_visible_to_parent(vis) => {
                 let mut names = Vec::new();
-                use_tree_names(&item_use.tree, &mut names);
+                use_tree_names(tree, &mut names);
                 analysis.methods.extend(
                     names
                         .iter()
@@ -249,8 +248,8 @@ pub struct MiddlewareAnalysis {
 }
 
 pub fn analyze_middleware(source: &str, path: &str) -> MiddlewareAnalysis {
-    let file = match syn::parse_file(source) {
-        Ok(file) => file,
+    let items = match items::parse(source) {
+        Ok(items) => items,
         Err(err) => {
             let location = locate(source, path, err.span(), 1);
             return MiddlewareAnalysis {
@@ -261,13 +260,13 @@ pub fn analyze_middleware(source: &str, path: &str) -> MiddlewareAnalysis {
             };
         }
     };
-    let found = file.items.iter().find_map(|item| match item {
-        syn::Item::Fn(item_fn) if item_fn.sig.ident == MIDDLEWARE_FN => {
-            Some((is_visible_to_parent(&item_fn.vis), item_fn.sig.ident.span()))
+    let found = items.iter().find_map(|item| match item {
+        TopItem::Fn { vis, ident } if ident == MIDDLEWARE_FN => {
+            Some((is_visible_to_parent(vis), ident.span()))
         }
-        syn::Item::Use(item_use) if is_visible_to_parent(&item_use.vis) => {
+        TopItem::Use { vis, tree } if is_visible_to_parent(vis) => {
             let mut names = Vec::new();
-            use_tree_names(&item_use.tree, &mut names);
+            use_tree_names(tree, &mut names);
             names
                 .iter()
                 .any(|name| name == MIDDLEWARE_FN)
