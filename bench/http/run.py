@@ -136,12 +136,17 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_servers():
+def start_servers(control):
     binary = ROOT / "target" / "release" / "bench-server"
     servers = []
     for name in ("generated", "handwritten"):
         port = free_port()
         servers.append(Server(name, [str(binary), name, str(port)], ROOT, port))
+    if control:
+        # An A/A control: the hand-written router again, so the spread of its ratio to
+        # the first shows the noise floor of this machine.
+        port = free_port()
+        servers.append(Server("handwritten-again", [str(binary), "handwritten", str(port)], ROOT, port))
     port = free_port()
     servers.append(
         Server("nextjs", ["npx", "next", "start", "-H", "127.0.0.1", "-p", str(port)], NEXT_DIR, port)
@@ -269,13 +274,22 @@ def report(servers, results, memory, args):
                 f"| {name} | {server.name} | {m['rps']:,.0f} | {m['p50']:.2f} | {m['p99']:.2f} | "
                 f"{m['errors']} | {'—' if server.name == 'generated' else f'{ratio:.2f}×'} |"
             )
+        control = medians.get("handwritten-again")
         ratios[name] = (
             medians["generated"]["rps"] / medians["handwritten"]["rps"],
             medians["generated"]["rps"] / medians["nextjs"]["rps"],
+            control["rps"] / medians["handwritten"]["rps"] if control else None,
         )
-    lines += ["", "| endpoint | generated / hand-written | generated / Next.js |", "| --- | ---: | ---: |"]
-    for name, (hand, nextjs) in ratios.items():
-        lines.append(f"| {name} | {hand:.3f} | {nextjs:.1f}× |")
+    has_control = any(r[2] is not None for r in ratios.values())
+    header = "| endpoint | generated / hand-written | generated / Next.js |"
+    if has_control:
+        header += " control: hand-written / hand-written |"
+    lines += ["", header, "| --- | ---: | ---: |" + (" ---: |" if has_control else "")]
+    for name, (hand, nextjs, control) in ratios.items():
+        row = f"| {name} | {hand:.3f} | {nextjs:.1f}× |"
+        if has_control:
+            row += f" {control:.3f} |"
+        lines.append(row)
     lines += ["", "| contestant | peak memory (VmHWM) |", "| --- | ---: |"]
     for server in servers:
         lines.append(f"| {server.name} | {memory[server.name] / 1024:.1f} MiB |")
@@ -288,12 +302,16 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--no-build", action="store_true", help="reuse the last build")
+    parser.add_argument(
+        "--control", action="store_true",
+        help="also run the hand-written router a second time, to show the noise floor",
+    )
     args = parser.parse_args()
 
     ensure_tools()
     if not args.no_build:
         build()
-    servers = start_servers()
+    servers = start_servers(args.control)
     try:
         correctness_pass(servers)
         results = measure(servers, args.seconds, args.rounds, args.connections)
