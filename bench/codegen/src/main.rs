@@ -320,6 +320,15 @@ fn cargo_check(root: &Path) -> Duration {
     started.elapsed()
 }
 
+/// Changes one handler's body, as a user editing a route file does.
+fn edit_one_handler(root: &Path) {
+    let edited = root.join("app/api/(area0)/resource0/[id]/children/[childId]/route.rs");
+    let text = std::fs::read_to_string(&edited)
+        .unwrap()
+        .replace("child {child}", "kid {child}");
+    std::fs::write(&edited, text).unwrap();
+}
+
 fn check(sizes: &[usize]) -> String {
     let mut out = String::from(
         "| route files | `cargo check` after one route file changed | per route |\n| ---: | ---: | ---: |\n",
@@ -329,15 +338,8 @@ fn check(sizes: &[usize]) -> String {
         let files = make_crate(dir.path(), size);
         // The first check compiles the dependencies (shared between sizes) and the crate.
         cargo_check(dir.path());
-        // Then an edit: one handler's body changes, which reruns the generator and makes
-        // rustc check the whole crate again.
-        let edited = dir
-            .path()
-            .join("app/api/(area0)/resource0/[id]/children/[childId]/route.rs");
-        let text = std::fs::read_to_string(&edited)
-            .unwrap()
-            .replace("child {child}", "kid {child}");
-        std::fs::write(&edited, text).unwrap();
+        // Then an edit, which reruns the generator and makes rustc check the crate again.
+        edit_one_handler(dir.path());
         let time = cargo_check(dir.path());
         let _ = writeln!(
             out,
@@ -455,13 +457,7 @@ fn build_cost(routes: usize) -> String {
         cargo(dir.path(), &["build", "-q"]);
         cargo(dir.path(), &["clean", "-q", "-p", name]);
         let (clean, _) = cargo(dir.path(), &["build"]);
-        let edited = dir
-            .path()
-            .join("app/api/(area0)/resource0/[id]/children/[childId]/route.rs");
-        let text = std::fs::read_to_string(&edited)
-            .unwrap()
-            .replace("child {child}", "kid {child}");
-        std::fs::write(&edited, text).unwrap();
+        edit_one_handler(dir.path());
         let (rebuild, _) = cargo(dir.path(), &["build"]);
         let (unchanged, log) = cargo(dir.path(), &["build"]);
         let recompiled = log.contains("Compiling");
