@@ -16,13 +16,13 @@ use std::time::{Duration, Instant};
 use fsroute_codegen::Builder;
 
 /// One resource: five route files with twelve handlers, and sometimes a middleware, in one
-/// of four groups.
-fn write_resource(app: &Path, index: usize) -> usize {
-    let group = format!("(area{})", index % 4);
-    let base = app
-        .join("api")
-        .join(&group)
-        .join(format!("resource{index}"));
+/// of four route groups when `grouped`.
+fn write_resource(app: &Path, index: usize, grouped: bool) -> usize {
+    let mut base = app.join("api");
+    if grouped {
+        base.push(format!("(area{})", index % 4));
+    }
+    base.push(format!("resource{index}"));
     let files = [
         (base.join("route.rs"), collection(index)),
         (base.join("[id]/route.rs"), item(index)),
@@ -136,13 +136,18 @@ pub async fn middleware(request: Request, next: Next) -> Response {
 }
 "#;
 
-/// A tree of about `routes` route files under `root/app`.
+/// A tree of about `routes` route files under `root/app`, in route groups.
 fn make_tree(root: &Path, routes: usize) -> usize {
+    make_tree_with(root, routes, true)
+}
+
+/// The same without route groups, for a peer that has none.
+fn make_tree_with(root: &Path, routes: usize, grouped: bool) -> usize {
     let app = root.join("app");
     let mut written = 0;
     let mut index = 0;
     while written < routes {
-        written += write_resource(&app, index);
+        written += write_resource(&app, index, grouped);
         index += 1;
     }
     written
@@ -322,10 +327,19 @@ fn cargo_check(root: &Path) -> Duration {
 
 /// Changes one handler's body, as a user editing a route file does.
 fn edit_one_handler(root: &Path) {
-    let edited = root.join("app/api/(area0)/resource0/[id]/children/[childId]/route.rs");
-    let text = std::fs::read_to_string(&edited)
-        .unwrap()
-        .replace("child {child}", "kid {child}");
+    let grouped = root.join("app/api/(area0)/resource0/[id]/children/[childId]/route.rs");
+    let edited = if grouped.exists() {
+        grouped
+    } else {
+        root.join("app/api/resource0/[id]/children/[childId]/route.rs")
+    };
+    let text = std::fs::read_to_string(&edited).unwrap();
+    // Back and forth, so that every call is a real change.
+    let text = if text.contains("child {child}") {
+        text.replace("child {child}", "kid {child}")
+    } else {
+        text.replace("kid {child}", "child {child}")
+    };
     std::fs::write(&edited, text).unwrap();
 }
 
@@ -353,15 +367,29 @@ fn check(sizes: &[usize]) -> String {
 }
 
 /// A binary crate serving `routes` route files, generated or written by hand.
-fn make_build_crate(root: &Path, name: &str, routes: usize, by_hand: bool) -> (usize, usize) {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    /// fsroute's generated router.
+    Generated,
+    /// The router a person writes.
+    ByHand,
+    /// The crates.io peer `axum-folder-router` (a proc macro over the same folders).
+    FolderRouter,
+}
+
+const FOLDER_ROUTER_VERSION: &str = "0.4.1";
+
+fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) -> (usize, usize) {
     let ws = workspace();
-    let build_dependency = if by_hand {
-        String::new()
-    } else {
-        format!(
+    let build_dependency = match variant {
+        Variant::Generated => format!(
             "[build-dependencies]\nfsroute-codegen = {{ path = {:?} }}\n",
             ws.join("codegen")
-        )
+        ),
+        Variant::ByHand => String::new(),
+        Variant::FolderRouter => {
+            format!("axum-folder-router = \"={FOLDER_ROUTER_VERSION}\"\n")
+        }
     };
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
@@ -372,10 +400,28 @@ fn make_build_crate(root: &Path, name: &str, routes: usize, by_hand: bool) -> (u
     std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
     std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
     std::fs::create_dir_all(root.join("src")).unwrap();
-    let files = make_tree(root, routes);
+    // No route groups: the peer would make `(area0)` a module name, which cannot be one.
+    let files = make_tree_with(root, routes, false);
     let generated = Builder::new().root(root).generate().expect("a valid tree");
     let handlers: usize = generated.routes.iter().map(|r| r.methods.len()).sum();
-    let main = if by_hand {
+    let main = if variant == Variant::FolderRouter {
+        // The same route files, with the peer's lower-case handler names; it reads
+        // `route.rs` files and ignores `middleware.rs` and route config.
+        for route in &generated.routes {
+            let path = root.join(&route.file);
+            let mut text = std::fs::read_to_string(&path).unwrap();
+            for method in &route.methods {
+                text = text.replace(
+                    &format!("pub async fn {}(", method.as_str()),
+                    &format!("pub async fn {}(", method.as_str().to_lowercase()),
+                );
+            }
+            std::fs::write(&path, text).unwrap();
+        }
+        "#[derive(Clone)]\nstruct AppState;\n\n#[axum_folder_router::folder_router(\"./app\", AppState)]\nstruct AppRouter();\n\n\
+         fn main() {\n    std::hint::black_box(AppRouter::into_router().with_state::<()>(AppState));\n}\n"
+            .to_string()
+    } else if variant == Variant::ByHand {
         // What a person writes: each route file a module, one router function, axum's
         // method routing. No generated 405/OPTIONS answers, middleware or limits.
         let mut modules = String::new();
@@ -433,9 +479,17 @@ struct BuildRow {
 
 fn cargo(root: &Path, args: &[&str]) -> (Duration, String) {
     let started = Instant::now();
-    let output = Command::new(env!("CARGO"))
+    // The peer's crate is not in our lock file, so it may need the registry once.
+    let offline = !root.join(".needs-registry").exists();
+    let mut command = Command::new(env!("CARGO"));
+    // Keep rustup on the toolchain this bench was built with: a crate's own
+    // `rust-toolchain.toml` (the peer ships one) must not switch it.
+    if let Some(toolchain) = option_env!("RUSTUP_TOOLCHAIN") {
+        command.env("RUSTUP_TOOLCHAIN", toolchain);
+    }
+    let output = command
         .args(args)
-        .arg("--offline")
+        .args(offline.then_some("--offline"))
         .current_dir(root)
         .env("CARGO_TARGET_DIR", workspace().join("target/bench-build"))
         .output()
@@ -446,34 +500,57 @@ fn cargo(root: &Path, args: &[&str]) -> (Duration, String) {
     (elapsed, stderr)
 }
 
-/// Build cost of about 200 paths: generated vs hand-written, clean, after one edit, and
-/// with nothing changed.
+/// How many times each build is timed; the medians are reported.
+const BUILD_ROUNDS: usize = 3;
+
+/// Build cost of about 200 paths: generated, hand-written and the peer, clean and after
+/// one edit (alternating over rounds), and with nothing changed.
 fn build_cost(routes: usize) -> String {
-    let mut rows = Vec::new();
-    for (name, by_hand) in [("generated_app", false), ("handwritten_app", true)] {
+    let variants = [
+        ("generated_app", Variant::Generated),
+        ("handwritten_app", Variant::ByHand),
+        ("axum_folder_router_app", Variant::FolderRouter),
+    ];
+    let mut crates = Vec::new();
+    for (name, variant) in variants {
         let dir = tempfile::tempdir().unwrap();
-        let (files, handlers) = make_build_crate(dir.path(), name, routes, by_hand);
-        // Warm up: the dependencies are compiled once and shared by both crates.
+        let (files, handlers) = make_build_crate(dir.path(), name, routes, variant);
+        if variant == Variant::FolderRouter {
+            std::fs::write(dir.path().join(".needs-registry"), "").unwrap();
+        }
+        // Warm up: the dependencies are compiled once and shared by all crates.
         cargo(dir.path(), &["build", "-q"]);
-        cargo(dir.path(), &["clean", "-q", "-p", name]);
-        let (clean, _) = cargo(dir.path(), &["build"]);
-        edit_one_handler(dir.path());
-        let (rebuild, _) = cargo(dir.path(), &["build"]);
+        crates.push((name, dir, files, handlers, Vec::new(), Vec::new()));
+    }
+    for round in 0..BUILD_ROUNDS {
+        // Rotate who goes first, so no crate always builds on a warmer machine.
+        for offset in 0..crates.len() {
+            let (name, dir, _, _, cleans, rebuilds) =
+                &mut crates[(round + offset) % variants.len()];
+            cargo(dir.path(), &["clean", "-q", "-p", name]);
+            let (clean, _) = cargo(dir.path(), &["build"]);
+            edit_one_handler(dir.path());
+            let (rebuild, _) = cargo(dir.path(), &["build"]);
+            eprintln!("round {round}: {name}: clean {clean:?}, after an edit {rebuild:?}");
+            cleans.push(clean);
+            rebuilds.push(rebuild);
+        }
+    }
+    let mut rows = Vec::new();
+    for (name, dir, files, handlers, cleans, rebuilds) in crates {
         let (unchanged, log) = cargo(dir.path(), &["build"]);
-        let recompiled = log.contains("Compiling");
-        eprintln!("{name}: clean {clean:?}, after an edit {rebuild:?}, unchanged {unchanged:?}");
         rows.push(BuildRow {
             name,
             files,
             handlers,
-            clean,
-            rebuild,
+            clean: median(cleans),
+            rebuild: median(rebuilds),
             unchanged,
-            recompiled,
+            recompiled: log.contains("Compiling"),
         });
     }
     let mut out = String::from(
-        "| app | route files / handlers | clean build of the app crate | after one edit | nothing changed |\n\
+        "| app | route files / handlers | clean build of the app crate (median) | after one edit (median) | nothing changed |\n\
          | --- | ---: | ---: | ---: | ---: |\n",
     );
     for row in &rows {
@@ -493,13 +570,16 @@ fn build_cost(routes: usize) -> String {
             }
         );
     }
-    let (generated, by_hand) = (&rows[0], &rows[1]);
-    let _ = writeln!(
-        out,
-        "\ngenerated / hand-written: clean build {:.2}×, after one edit {:.2}×.",
-        generated.clean.as_secs_f64() / by_hand.clean.as_secs_f64(),
-        generated.rebuild.as_secs_f64() / by_hand.rebuild.as_secs_f64()
-    );
+    let by_hand = &rows[1];
+    for row in [&rows[0], &rows[2]] {
+        let _ = writeln!(
+            out,
+            "\n{} / hand-written: clean build {:.2}×, after one edit {:.2}×.",
+            row.name,
+            row.clean.as_secs_f64() / by_hand.clean.as_secs_f64(),
+            row.rebuild.as_secs_f64() / by_hand.rebuild.as_secs_f64()
+        );
+    }
     out
 }
 
