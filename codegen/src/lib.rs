@@ -313,7 +313,7 @@ fn read_one(
     let analysis = match (std::fs::read_to_string(&file.path), file.kind) {
         (Ok(source), scan::FileKind::Route) => route_file::analyze(&source, &shown),
         (Ok(source), scan::FileKind::Middleware) => {
-            problems.extend(route_file::analyze_middleware(&source, &shown).diagnostics);
+            problems.extend(route_file::analyze_middleware(&source, &shown));
             route_file::RouteFileAnalysis::default()
         }
         (Err(err), _) => route_file::RouteFileAnalysis {

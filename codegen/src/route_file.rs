@@ -239,25 +239,14 @@ fn is_screaming_case(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// What the generator needs from a `middleware.rs`: that it exports `pub async fn
+/// What is wrong with a `middleware.rs`, if anything: it must export `pub async fn
 /// middleware`. A file that does not parse is used as it is, so that rustc reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MiddlewareAnalysis {
-    pub parsed: bool,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-pub fn analyze_middleware(source: &str, path: &str) -> MiddlewareAnalysis {
+pub fn analyze_middleware(source: &str, path: &str) -> Vec<Diagnostic> {
     let items = match items::parse(source) {
         Ok(items) => items,
         Err(err) => {
             let location = locate(source, path, err.span(), 1);
-            return MiddlewareAnalysis {
-                parsed: false,
-                diagnostics: vec![
-                    messages::unparsable_route_file(path, &err.to_string()).at(location),
-                ],
-            };
+            return vec![messages::unparsable_route_file(path, &err.to_string()).at(location)];
         }
     };
     let found = items.iter().find_map(|item| match item {
@@ -274,7 +263,7 @@ pub fn analyze_middleware(source: &str, path: &str) -> MiddlewareAnalysis {
         }
         _ => None,
     });
-    let diagnostics = match found {
+    match found {
         Some((true, _)) => Vec::new(),
         Some((false, span)) => vec![messages::private_middleware(path).at(locate(
             source,
@@ -283,10 +272,6 @@ pub fn analyze_middleware(source: &str, path: &str) -> MiddlewareAnalysis {
             MIDDLEWARE_FN.len(),
         ))],
         None => vec![messages::missing_middleware(path).at(Location::path(path))],
-    };
-    MiddlewareAnalysis {
-        parsed: true,
-        diagnostics,
     }
 }
 
@@ -416,14 +401,14 @@ mod tests {
     #[test]
     fn middleware_files() {
         let ok = analyze_middleware("pub async fn middleware() {}", "app/middleware.rs");
-        assert!(ok.diagnostics.is_empty());
+        assert!(ok.is_empty());
         let reexport = analyze_middleware("pub use crate::auth::guard as middleware;", "m.rs");
-        assert!(reexport.diagnostics.is_empty());
+        assert!(reexport.is_empty());
         let private = analyze_middleware("async fn middleware() {}", "m.rs");
-        assert_eq!(private.diagnostics[0].code, "private-middleware");
-        assert!(private.diagnostics[0].is_error());
+        assert_eq!(private[0].code, "private-middleware");
+        assert!(private[0].is_error());
         let missing = analyze_middleware("pub async fn guard() {}", "m.rs");
-        assert_eq!(missing.diagnostics[0].code, "missing-middleware");
+        assert_eq!(missing[0].code, "missing-middleware");
     }
 
     #[test]

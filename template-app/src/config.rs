@@ -65,8 +65,4 @@ impl Config {
             jwt_ttl: Duration::from_secs(3600),
         }
     }
-
-    pub fn upload_dir(&self) -> PathBuf {
-        self.data_dir.join("uploads")
-    }
 }
