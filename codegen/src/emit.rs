@@ -218,7 +218,13 @@ fn method_router_fn(out: &mut String, route: &Route, state: &str) {
     let mut calls: Vec<String> = route
         .methods()
         .iter()
-        .map(|method| format!(".{}({module}::{})", method.router_fn(), method.as_str()))
+        .map(|method| {
+            format!(
+                ".{}(rt::erase({module}::{}))",
+                method.router_fn(),
+                method.as_str()
+            )
+        })
         .collect();
     if !route.methods().contains(&Method::Options) {
         calls.push(".options(rt::options(ALLOW))".to_string());

@@ -252,6 +252,32 @@ fn a_route_file_that_does_not_parse_gets_rustcs_own_error_at_its_own_line() {
 }
 
 #[test]
+fn a_handler_with_an_argument_that_is_no_extractor_gets_axums_hint() {
+    let app = new_crate("not_a_handler_app", true);
+    let root = app.path();
+    write(&root.join("src/main.rs"), MAIN_RS);
+    write(
+        &root.join("app/api/orders/route.rs"),
+        "pub struct NotAnExtractor;\n\npub async fn GET(_order: NotAnExtractor) -> &'static str {\n    \"x\"\n}\n",
+    );
+    let output = cargo_build(root);
+    assert!(!output.status.success());
+    let stderr = stderr(&output);
+    // Handlers reach axum through `rt::erase`; the error still names the handler, says
+    // it is not a `Handler`, and carries axum's `debug_handler` hint.
+    assert!(
+        stderr.contains("error[E0277]: the trait bound `fn(NotAnExtractor) -> impl Future<"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("{GET}: Handler<_, _>` is not satisfied"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rt::erase(api_orders::GET)"), "{stderr}");
+    assert!(stderr.contains("#[axum::debug_handler]"), "{stderr}");
+}
+
+#[test]
 fn fsroute_new_creates_an_app_that_builds_and_passes_its_own_tests() {
     let parent = tempfile::Builder::new()
         .prefix("fsroute-new-")
