@@ -371,18 +371,66 @@ fn check(sizes: &[usize]) -> String {
 enum Variant {
     /// fsroute's generated router.
     Generated,
+    /// The same generated router with each handler handed to axum as it is, without
+    /// `rt::erase`: what the erasure buys, measured in the same run.
+    GeneratedTyped,
     /// The router a person writes.
     ByHand,
     /// The crates.io peer `axum-folder-router` (a proc macro over the same folders).
     FolderRouter,
+    /// The crates.io peer `nextrs` (a build script over the same folders; it type-erases
+    /// each handler).
+    Nextrs,
 }
 
 const FOLDER_ROUTER_VERSION: &str = "0.4.1";
+const NEXTRS_VERSION: &str = "0.6.1";
+
+/// The build script of [`Variant::GeneratedTyped`]: fsroute's source with every
+/// `.get(rt::erase(m::GET))` turned back into `.get(m::GET)`.
+const TYPED_BUILD_RS: &str = r#"fn main() {
+    let generated = fsroute_codegen::Builder::new().generate().expect("a valid tree");
+    let typed: String = generated
+        .source
+        .lines()
+        .map(|line| match line.split_once("(rt::erase(") {
+            Some((head, tail)) => format!("{head}({}\n", tail.replacen("))", ")", 1)),
+            None => format!("{line}\n"),
+        })
+        .collect();
+    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("fsroute_routes.rs");
+    std::fs::write(out, typed).unwrap();
+    println!("cargo::rerun-if-changed=app");
+}
+"#;
+
+/// A pass-through middleware in nextrs's convention, standing in for ours.
+const NEXTRS_MIDDLEWARE: &str = r#"use nextrs::conventions::MiddlewareResult;
+
+pub async fn handle(request: axum::extract::Request) -> MiddlewareResult {
+    MiddlewareResult::next(request)
+}
+"#;
+
+/// The peers name handlers in lower case (`pub async fn get`).
+fn lower_case_handlers(root: &Path, routes: &[fsroute_codegen::RouteEntry]) {
+    for route in routes {
+        let path = root.join(&route.file);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        for method in &route.methods {
+            text = text.replace(
+                &format!("pub async fn {}(", method.as_str()),
+                &format!("pub async fn {}(", method.as_str().to_lowercase()),
+            );
+        }
+        std::fs::write(&path, text).unwrap();
+    }
+}
 
 fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) -> (usize, usize) {
     let ws = workspace();
     let build_dependency = match variant {
-        Variant::Generated => format!(
+        Variant::Generated | Variant::GeneratedTyped => format!(
             "[build-dependencies]\nfsroute-codegen = {{ path = {:?} }}\n",
             ws.join("codegen")
         ),
@@ -390,6 +438,11 @@ fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) ->
         Variant::FolderRouter => {
             format!("axum-folder-router = \"={FOLDER_ROUTER_VERSION}\"\n")
         }
+        // Its generated code names `::utoipa` (for the OpenAPI document it always emits).
+        Variant::Nextrs => format!(
+            "nextrs = \"={NEXTRS_VERSION}\"\nutoipa = \"5\"\n\n\
+             [build-dependencies]\nnextrs = {{ version = \"={NEXTRS_VERSION}\", features = [\"build\"] }}\n"
+        ),
     };
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
@@ -405,21 +458,28 @@ fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) ->
     let generated = Builder::new().root(root).generate().expect("a valid tree");
     let handlers: usize = generated.routes.iter().map(|r| r.methods.len()).sum();
     let main = if variant == Variant::FolderRouter {
-        // The same route files, with the peer's lower-case handler names; it reads
-        // `route.rs` files and ignores `middleware.rs` and route config.
-        for route in &generated.routes {
-            let path = root.join(&route.file);
-            let mut text = std::fs::read_to_string(&path).unwrap();
-            for method in &route.methods {
-                text = text.replace(
-                    &format!("pub async fn {}(", method.as_str()),
-                    &format!("pub async fn {}(", method.as_str().to_lowercase()),
-                );
-            }
-            std::fs::write(&path, text).unwrap();
-        }
+        // The same route files; it ignores `middleware.rs` and route config.
+        lower_case_handlers(root, &generated.routes);
         "#[derive(Clone)]\nstruct AppState;\n\n#[axum_folder_router::folder_router(\"./app\", AppState)]\nstruct AppRouter();\n\n\
          fn main() {\n    std::hint::black_box(AppRouter::into_router().with_state::<()>(AppState));\n}\n"
+            .to_string()
+    } else if variant == Variant::Nextrs {
+        // The same route files, and each `middleware.rs` as a pass-through in its
+        // convention; it reads no route config.
+        lower_case_handlers(root, &generated.routes);
+        for entry in walkdir::WalkDir::new(root.join("app")) {
+            let entry = entry.unwrap();
+            if entry.file_name() == "middleware.rs" {
+                std::fs::write(entry.path(), NEXTRS_MIDDLEWARE).unwrap();
+            }
+        }
+        std::fs::write(
+            root.join("build.rs"),
+            "fn main() {\n    nextrs::build::emit_registry(\"app\", \"src/main.rs\", \"nextrs_registry.rs\").unwrap();\n}\n",
+        )
+        .unwrap();
+        "include!(concat!(env!(\"OUT_DIR\"), \"/nextrs_registry.rs\"));\n\n\
+         fn main() {\n    std::hint::black_box(nextrs::router::build_router(generated_registry()));\n}\n"
             .to_string()
     } else if variant == Variant::ByHand {
         // What a person writes: each route file a module, one router function, axum's
@@ -456,11 +516,12 @@ fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) ->
             "{modules}\npub fn app() -> axum::Router {{\n{chain}}}\n\nfn main() {{\n    std::hint::black_box(app());\n}}\n"
         )
     } else {
-        std::fs::write(
-            root.join("build.rs"),
-            "fn main() { fsroute_codegen::Builder::new().build(); }\n",
-        )
-        .unwrap();
+        let build_rs = if variant == Variant::GeneratedTyped {
+            TYPED_BUILD_RS
+        } else {
+            "fn main() { fsroute_codegen::Builder::new().build(); }\n"
+        };
+        std::fs::write(root.join("build.rs"), build_rs).unwrap();
         "mod routes {\n    fsroute::include_routes!();\n}\n\nfn main() {\n    std::hint::black_box(routes::router(()));\n}\n".to_string()
     };
     std::fs::write(root.join("src/main.rs"), main).unwrap();
@@ -510,12 +571,14 @@ fn build_cost(routes: usize) -> String {
         ("generated_app", Variant::Generated),
         ("handwritten_app", Variant::ByHand),
         ("axum_folder_router_app", Variant::FolderRouter),
+        ("nextrs_app", Variant::Nextrs),
+        ("generated_typed_app", Variant::GeneratedTyped),
     ];
     let mut crates = Vec::new();
     for (name, variant) in variants {
         let dir = tempfile::tempdir().unwrap();
         let (files, handlers) = make_build_crate(dir.path(), name, routes, variant);
-        if variant == Variant::FolderRouter {
+        if matches!(variant, Variant::FolderRouter | Variant::Nextrs) {
             std::fs::write(dir.path().join(".needs-registry"), "").unwrap();
         }
         // Warm up: the dependencies are compiled once and shared by all crates.
@@ -571,7 +634,7 @@ fn build_cost(routes: usize) -> String {
         );
     }
     let by_hand = &rows[1];
-    for row in [&rows[0], &rows[2]] {
+    for row in rows.iter().filter(|row| row.name != by_hand.name) {
         let _ = writeln!(
             out,
             "\n{} / hand-written: clean build {:.2}×, after one edit {:.2}×.",
