@@ -209,12 +209,19 @@ fn method_router_fn(out: &mut String, route: &Route, state: &str) {
             "fn {module}_router(\n    {parameter},\n) -> {return_type} {{"
         );
     }
+    // The runtime builds the part every route has — `OPTIONS` with `Allow` (unless the
+    // file exports its own) and the JSON 405 — once per app, so rustc type-checks only
+    // the handlers here.
+    let start = if route.methods().contains(&Method::Options) {
+        "method_router_own_options"
+    } else {
+        "method_router"
+    };
     let _ = writeln!(
         out,
-        "    const ALLOW: &str = {};",
+        "    rt::{start}({})",
         literal(&allow_header(route.methods()))
     );
-    out.push_str("    rt::MethodRouter::new()\n");
     let mut calls: Vec<String> = route
         .methods()
         .iter()
@@ -226,10 +233,6 @@ fn method_router_fn(out: &mut String, route: &Route, state: &str) {
             )
         })
         .collect();
-    if !route.methods().contains(&Method::Options) {
-        calls.push(".options(rt::options(ALLOW))".to_string());
-    }
-    calls.push(".fallback(rt::method_not_allowed(ALLOW))".to_string());
     // Layers wrap what comes before them: the cache sits right around the handlers (so
     // middleware still runs on a cache hit), then the route's own middleware, then the
     // folders' from the innermost out, then the limits.

@@ -287,30 +287,55 @@ fn workspace() -> PathBuf {
         .unwrap()
 }
 
-/// A crate with `routes` route files, built in `target/bench-check`.
-fn make_crate(root: &Path, routes: usize) -> usize {
+/// A crate with `routes` route files, built in `target/bench-check`: with the generated
+/// router, or (`files_only`) with the route files as plain modules and no router at all —
+/// the floor, since rustc checks every handler either way.
+fn make_crate(root: &Path, routes: usize, files_only: bool) -> usize {
     let ws = workspace();
+    let (name, build_dependency) = if files_only {
+        ("scale_files_only", String::new())
+    } else {
+        (
+            "scale_app",
+            format!(
+                "[build-dependencies]\nfsroute-codegen = {{ path = {:?} }}\n",
+                ws.join("codegen")
+            ),
+        )
+    };
     let manifest = format!(
-        "[package]\nname = \"scale_app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
          [dependencies]\nfsroute = {{ path = {runtime:?} }}\naxum = \"0.8\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
-         serde_json = \"1\"\n\n[build-dependencies]\nfsroute-codegen = {{ path = {codegen:?} }}\n",
+         serde_json = \"1\"\n\n{build_dependency}",
         runtime = ws.join("runtime"),
-        codegen = ws.join("codegen"),
     );
     std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
     std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
-    std::fs::write(
-        root.join("build.rs"),
-        "fn main() { fsroute_codegen::Builder::new().build(); }\n",
-    )
-    .unwrap();
     std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("src/lib.rs"),
-        "pub mod routes {\n    fsroute::include_routes!();\n}\n\npub fn app() -> axum::Router {\n    routes::router(())\n}\n",
-    )
-    .unwrap();
-    make_tree(root, routes)
+    let files = make_tree(root, routes);
+    let lib = if files_only {
+        let mut modules = String::from("#![allow(dead_code, non_snake_case)]\n");
+        let walk = walkdir::WalkDir::new(root.join("app")).sort_by_file_name();
+        for (index, entry) in walk.into_iter().map(Result::unwrap).enumerate() {
+            if entry.file_type().is_file() {
+                let _ = writeln!(
+                    modules,
+                    "#[path = {:?}]\nmod m{index};",
+                    entry.path().to_string_lossy()
+                );
+            }
+        }
+        modules
+    } else {
+        std::fs::write(
+            root.join("build.rs"),
+            "fn main() { fsroute_codegen::Builder::new().build(); }\n",
+        )
+        .unwrap();
+        "pub mod routes {\n    fsroute::include_routes!();\n}\n\npub fn app() -> axum::Router {\n    routes::router(())\n}\n".to_string()
+    };
+    std::fs::write(root.join("src/lib.rs"), lib).unwrap();
+    files
 }
 
 fn cargo_check(root: &Path) -> Duration {
@@ -345,23 +370,32 @@ fn edit_one_handler(root: &Path) {
 
 fn check(sizes: &[usize]) -> String {
     let mut out = String::from(
-        "| route files | `cargo check` after one route file changed | per route |\n| ---: | ---: | ---: |\n",
+        "| route files | `cargo check` after one route file changed | per route | the same route files without a router | the router's share |\n\
+         | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for &size in sizes {
-        let dir = tempfile::tempdir().unwrap();
-        let files = make_crate(dir.path(), size);
-        // The first check compiles the dependencies (shared between sizes) and the crate.
-        cargo_check(dir.path());
-        // Then an edit, which reruns the generator and makes rustc check the crate again.
-        edit_one_handler(dir.path());
-        let time = cargo_check(dir.path());
+        let [with_router, files_only] = [false, true].map(|files_only| {
+            let dir = tempfile::tempdir().unwrap();
+            let files = make_crate(dir.path(), size, files_only);
+            // The first check compiles the dependencies (shared between sizes) and the crate.
+            cargo_check(dir.path());
+            // Then an edit, which reruns the generator and makes rustc check the crate again.
+            edit_one_handler(dir.path());
+            (files, cargo_check(dir.path()))
+        });
+        let (files, time) = with_router;
+        let floor = files_only.1;
         let _ = writeln!(
             out,
-            "| {files} | {:.1} s | {:.2} ms |",
+            "| {files} | {:.1} s | {:.2} ms | {:.1} s | {:.0} % |",
             time.as_secs_f64(),
-            time.as_secs_f64() * 1000.0 / files as f64
+            time.as_secs_f64() * 1000.0 / files as f64,
+            floor.as_secs_f64(),
+            100.0 * (time.as_secs_f64() - floor.as_secs_f64()) / time.as_secs_f64()
         );
-        eprintln!("cargo check of {files} route files after an edit: {time:?}");
+        eprintln!(
+            "cargo check of {files} route files after an edit: {time:?} (without a router: {floor:?})"
+        );
     }
     out
 }
