@@ -47,7 +47,8 @@ pub struct UploadedFile {
     pub field: String,
     /// The client's file name made safe for display ([`safe_file_name`]); never a path.
     pub file_name: Option<String>,
-    /// The declared content type, lower case, one of the allowed ones.
+    /// The content type, lower case, one of the allowed ones: declared by the client and,
+    /// for types with a signature (images, PDF…), confirmed by the content.
     pub content_type: String,
     pub bytes: Bytes,
 }
@@ -158,7 +159,8 @@ impl Multipart {
     }
 
     /// The next field that is a file (has a file name), read within `limits`; other
-    /// fields before it are skipped. 415 for a type not allowed, 413 past the size.
+    /// fields before it are skipped. 415 for a type not allowed or content that is not the
+    /// declared type, 413 past the size.
     pub async fn next_file(
         &mut self,
         limits: &UploadLimits,
@@ -196,6 +198,7 @@ impl Multipart {
                 }
                 bytes.extend_from_slice(&chunk);
             }
+            check_content(&bytes, &content_type, &field_name)?;
             return Ok(Some(UploadedFile {
                 field: field_name,
                 file_name: safe_file_name(&client_name),
@@ -205,6 +208,31 @@ impl Multipart {
         }
         Ok(None)
     }
+}
+
+/// The declared type is the client's word; the first bytes are the file's. For every type
+/// `infer` can recognise (images, PDF, archives, audio, video…) the content must be that
+/// type, or it is refused with 415 — a script uploaded as `image/png` is not stored.
+/// Types without a signature (`text/plain`, `text/csv`, `application/json`) cannot be
+/// checked this way and are taken as declared.
+fn check_content(bytes: &[u8], declared: &str, field_name: &str) -> Result<(), ApiError> {
+    if !infer::is_mime_supported(declared) {
+        return Ok(());
+    }
+    let detected = infer::get(bytes).map(|kind| kind.mime_type());
+    if detected == Some(declared) {
+        return Ok(());
+    }
+    let message = match detected {
+        Some(detected) => format!("File content is `{detected}`, not the declared `{declared}`"),
+        None => format!("File content is not `{declared}`, as declared"),
+    };
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "CONTENT_TYPE_MISMATCH",
+        message,
+    )
+    .with_details(json!({ "field": field_name, "declared": declared, "detected": detected })))
 }
 
 fn multipart_error(error: MultipartError) -> ApiError {
@@ -253,5 +281,37 @@ mod tests {
         assert!(name.ends_with(".png"));
         assert!(!name.contains("evil"));
         assert_eq!(name.len(), 36 + 4);
+    }
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    const GIF: &[u8] = b"GIF89a\x01\0\x01\0";
+
+    #[test]
+    fn content_must_be_what_it_claims_to_be() {
+        assert!(check_content(PNG, "image/png", "file").is_ok());
+        let mismatch = check_content(GIF, "image/png", "file").unwrap_err();
+        assert_eq!(mismatch.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(mismatch.code(), "CONTENT_TYPE_MISMATCH");
+        assert_eq!(
+            mismatch.message(),
+            "File content is `image/gif`, not the declared `image/png`"
+        );
+        let script = check_content(b"#!/bin/sh\nrm -rf /\n", "image/png", "file").unwrap_err();
+        assert_eq!(
+            script.message(),
+            "File content is `text/x-shellscript`, not the declared `image/png`"
+        );
+        let html = check_content(b"<script>alert(1)</script>", "image/png", "file").unwrap_err();
+        assert_eq!(
+            html.message(),
+            "File content is `text/html`, not the declared `image/png`"
+        );
+        let unknown = check_content(b"\x00\x01 no signature", "image/png", "file").unwrap_err();
+        assert_eq!(
+            unknown.message(),
+            "File content is not `image/png`, as declared"
+        );
+        // No signature to check: taken as declared.
+        assert!(check_content(b"a,b\n1,2\n", "text/csv", "file").is_ok());
     }
 }

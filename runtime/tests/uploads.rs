@@ -94,7 +94,7 @@ async fn a_hostile_file_name_cannot_leave_the_folder() {
         "photo",
         Some("../../../etc/cron.d/evil.png"),
         "image/png",
-        b"x",
+        b"\x89PNG\r\n\x1a\n",
     )]);
     let reply = send(&app, body).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
