@@ -20,6 +20,11 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     /// `JWT_TTL_SECONDS` (default one day).
     pub jwt_ttl: Duration,
+    /// `LOGIN_RATE_PER_MINUTE` (default 10): login attempts per client address per minute.
+    pub login_rate_per_minute: u32,
+    /// `TRUST_FORWARDED_FOR` (default off): take the client address from the last
+    /// `X-Forwarded-For` entry. Turn it on only behind your own load balancer, which sets it.
+    pub trust_forwarded_for: bool,
 }
 
 impl Config {
@@ -48,6 +53,21 @@ impl Config {
             acquire_timeout: Duration::from_secs(number("DB_ACQUIRE_TIMEOUT_SECONDS", 5)?),
             jwt_secret: var("JWT_SECRET"),
             jwt_ttl: Duration::from_secs(number("JWT_TTL_SECONDS", 24 * 60 * 60)?),
+            login_rate_per_minute: u32::try_from(number("LOGIN_RATE_PER_MINUTE", 10)?)
+                .ok()
+                .filter(|rate| *rate > 0)
+                .ok_or_else(|| {
+                    "LOGIN_RATE_PER_MINUTE must be between 1 and 4294967295".to_string()
+                })?,
+            trust_forwarded_for: match var("TRUST_FORWARDED_FOR").as_deref().map(str::trim) {
+                None | Some("0" | "false" | "no") => false,
+                Some("1" | "true" | "yes") => true,
+                Some(other) => {
+                    return Err(format!(
+                        "TRUST_FORWARDED_FOR={other} is not one of 1, true, yes, 0, false, no"
+                    ));
+                }
+            },
         })
     }
 
@@ -63,6 +83,9 @@ impl Config {
             acquire_timeout: Duration::from_secs(5),
             jwt_secret: Some("test-secret-test-secret-test-secret".to_string()),
             jwt_ttl: Duration::from_secs(3600),
+            // Tests sign in many times from one (socket-less) client.
+            login_rate_per_minute: 1_000,
+            trust_forwarded_for: false,
         }
     }
 }

@@ -7,9 +7,12 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod posts;
+pub mod rate_limit;
 pub mod users;
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::http::{HeaderValue, header};
 use fsroute::layers::{AppLayers, DEFAULT_BODY_LIMIT};
@@ -30,6 +33,8 @@ pub struct AppState {
     pub tokens: auth::Tokens,
     /// Where uploads are stored and files are served from.
     pub data_dir: PathBuf,
+    /// Login attempts per client address (per replica).
+    pub login_limiter: Arc<rate_limit::LoginLimiter>,
 }
 
 impl AppState {
@@ -51,6 +56,10 @@ impl AppState {
             db,
             tokens: auth::Tokens::new(&secret, config.jwt_ttl),
             data_dir: config.data_dir.clone(),
+            login_limiter: Arc::new(rate_limit::LoginLimiter::new(
+                NonZeroU32::new(config.login_rate_per_minute).unwrap_or(NonZeroU32::MIN),
+                config.trust_forwarded_for,
+            )),
         })
     }
 

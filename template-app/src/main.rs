@@ -49,7 +49,9 @@ async fn main() -> ExitCode {
     // Tests read this line to find the port.
     println!("listening on http://{address}");
 
-    let served = axum::serve(listener, app(state))
+    // The peer address reaches handlers as `ConnectInfo` (the login rate limit keys on it).
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     match served {

@@ -2,7 +2,10 @@
 
 mod common;
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode};
 use common::TestApp;
 use serde_json::json;
@@ -166,6 +169,42 @@ async fn tokens_missing_invalid_or_expired_are_401() {
         app.request(not_bearer).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn login_attempts_are_rate_limited_per_client_address() {
+    let app = TestApp::with_config(|config| config.login_rate_per_minute = 3).await;
+    let attempt = |ip: [u8; 4]| {
+        let mut request = Request::post("/api/auth/login")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                r#"{"email":"a@example.com","password":"guess"}"#,
+            ))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((ip, 50_000))));
+        app.request(request)
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            attempt([192, 0, 2, 1]).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let limited = attempt([192, 0, 2, 1]).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.code(), "RATE_LIMITED");
+    let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    // Another client is not affected.
+    assert_eq!(
+        attempt([192, 0, 2, 2]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Other routes are not limited by it.
+    let registered = app.register("b@example.com", "B", "password123").await;
+    assert_eq!(registered.status, StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -562,6 +601,19 @@ async fn uploads_are_limited_stored_and_served() {
 
     let reply = upload(&app, &token, "x.svg", "image/svg+xml", b"<svg/>").await;
     assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // The declared type is checked against the content, not trusted.
+    let script = b"<script>alert(document.cookie)</script>";
+    let reply = upload(&app, &token, "x.png", "image/png", script).await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.code(), "CONTENT_TYPE_MISMATCH");
+    let gif = b"GIF89a\x01\x00\x01\x00";
+    let reply = upload(&app, &token, "x.png", "image/png", gif).await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        reply.json()["error"]["message"],
+        "File content is `image/gif`, not the declared `image/png`"
+    );
 
     let big = vec![0u8; 5 * 1024 * 1024 + 1];
     let reply = upload(&app, &token, "big.png", "image/png", &big).await;

@@ -49,8 +49,14 @@ impl Reply {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        TestApp::with_config(|_| {}).await
+    }
+
+    /// The app with some settings changed from the test defaults.
+    pub async fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config::for_data_dir(dir.path());
+        let mut config = Config::for_data_dir(dir.path());
+        change(&mut config);
         let state = AppState::start(&config).await.unwrap();
         TestApp {
             router: app(state.clone()),

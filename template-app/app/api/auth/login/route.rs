@@ -1,6 +1,11 @@
 //! `POST /api/auth/login` `{email, password}` → `{token, user}`; a wrong email or password
-//! is a 401 that does not say which.
+//! is a 401 that does not say which. At most `LOGIN_RATE_PER_MINUTE` attempts per client
+//! address, then 429 with `Retry-After`.
 
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use axum::middleware::Next;
 use fsroute::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +21,16 @@ pub struct Login {
 pub struct Session {
     token: String,
     user: User,
+}
+
+/// Counts the attempt before the password is even read, so guessing is slow whatever
+/// the outcome.
+pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>();
+    if let Err(limited) = state.login_limiter.check(request.headers(), peer) {
+        return limited.into_response();
+    }
+    next.run(request).await
 }
 
 pub async fn POST(State(state): State<AppState>, Json(login): Json<Login>) -> ApiResult<Json<Session>> {
