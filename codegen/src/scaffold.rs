@@ -34,6 +34,10 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
         include_str!("../../template-app/src/posts.rs"),
     ),
     (
+        "src/rate_limit.rs",
+        include_str!("../../template-app/src/rate_limit.rs"),
+    ),
+    (
         "src/users.rs",
         include_str!("../../template-app/src/users.rs"),
     ),
@@ -88,6 +92,10 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
     (
         "tests/common/mod.rs",
         include_str!("../../template-app/tests/common/mod.rs"),
+    ),
+    (
+        "tests/hostile.rs",
+        include_str!("../../template-app/tests/hostile.rs"),
     ),
     (
         "tests/shutdown.rs",
