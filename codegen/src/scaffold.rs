@@ -16,6 +16,10 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
         include_str!("../../template-app/migrations/20261125000001_init.sql"),
     ),
     (
+        "migrations/20261125000002_posts_newest_first.sql",
+        include_str!("../../template-app/migrations/20261125000002_posts_newest_first.sql"),
+    ),
+    (
         "src/auth.rs",
         include_str!("../../template-app/src/auth.rs"),
     ),
