@@ -278,3 +278,79 @@ proptest! {
         let _ = fsroute_codegen::route_file::analyze_middleware(&source, "app/api/middleware.rs");
     }
 }
+
+/// A sample of random valid-leaning trees, generated and compiled for real by rustc in
+/// one crate (a router per tree), with the workspace's lock file, offline, into
+/// `target/nested` like the other nested builds. The seed is fixed so that a failure
+/// can be reproduced; the trees are still ones no person chose.
+#[test]
+fn a_sample_of_random_trees_compiles() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("fsroute-sample-")
+        .tempdir()
+        .unwrap();
+    let root = dir.path();
+    let mut runner = TestRunner::deterministic();
+    let trees = prop::collection::vec(tame_route_file(), 2..10);
+    let mut routers = Vec::new();
+    let mut attempts = 0;
+    while routers.len() < 6 {
+        attempts += 1;
+        assert!(attempts < 200, "too few valid trees drawn");
+        let files = trees.new_tree(&mut runner).unwrap().current();
+        let app = format!("app{}", routers.len());
+        let scratch = tempfile::tempdir().unwrap();
+        write_tree(scratch.path(), &files);
+        // Keep only trees that generate; the others were refused with errors above.
+        if Builder::new().root(scratch.path()).generate().is_ok() {
+            std::fs::rename(scratch.path().join("app"), root.join(&app)).unwrap();
+            routers.push(app);
+        }
+    }
+
+    let manifest = format!(
+        "[package]\nname = \"random_trees\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
+         [dependencies]\nfsroute = {{ path = {runtime:?} }}\n\n\
+         [build-dependencies]\nfsroute-codegen = {{ path = {codegen:?} }}\n\n[profile.dev]\ndebug = false\n",
+        runtime = workspace.join("runtime"),
+        codegen = workspace.join("codegen"),
+    );
+    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(workspace.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    let mut build = String::from("fn main() {\n");
+    let mut main = String::new();
+    for app in &routers {
+        build.push_str(&format!(
+            "    fsroute_codegen::Builder::new().app_dir({app:?}).out_file(\"{app}.rs\").build();\n"
+        ));
+        main.push_str(&format!(
+            "mod {app} {{\n    fsroute::include_routes!(\"{app}.rs\");\n}}\n"
+        ));
+    }
+    build.push_str("}\n");
+    main.push_str("\nfn main() {\n");
+    for app in &routers {
+        main.push_str(&format!("    let _ = {app}::router(());\n"));
+    }
+    main.push_str("}\n");
+    std::fs::write(root.join("build.rs"), build).unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/main.rs"), main).unwrap();
+
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--offline"])
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", workspace.join("target/nested"))
+        .env_remove("CARGO_MANIFEST_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "random trees did not compile:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -25,6 +25,9 @@ pub struct Config {
     /// `TRUST_FORWARDED_FOR` (default off): take the client address from the last
     /// `X-Forwarded-For` entry. Turn it on only behind your own load balancer, which sets it.
     pub trust_forwarded_for: bool,
+    /// `CORS_ORIGINS=https://a.example,https://b.example`: origins whose pages may call
+    /// the API from a browser. Empty (the default): same-origin only, no CORS headers.
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {
@@ -59,6 +62,13 @@ impl Config {
                 .ok_or_else(|| {
                     "LOGIN_RATE_PER_MINUTE must be between 1 and 4294967295".to_string()
                 })?,
+            cors_origins: var("CORS_ORIGINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|origin| !origin.is_empty())
+                .map(str::to_string)
+                .collect(),
             trust_forwarded_for: match var("TRUST_FORWARDED_FOR").as_deref().map(str::trim) {
                 None | Some("0" | "false" | "no") => false,
                 Some("1" | "true" | "yes") => true,
@@ -86,6 +96,7 @@ impl Config {
             // Tests sign in many times from one (socket-less) client.
             login_rate_per_minute: 1_000,
             trust_forwarded_for: false,
+            cors_origins: Vec::new(),
         }
     }
 }

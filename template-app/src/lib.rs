@@ -35,6 +35,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// Login attempts per client address (per replica).
     pub login_limiter: Arc<rate_limit::LoginLimiter>,
+    /// Origins allowed to call the API from a browser (`CORS_ORIGINS`).
+    pub cors_origins: Arc<[HeaderValue]>,
 }
 
 impl AppState {
@@ -60,6 +62,14 @@ impl AppState {
                 NonZeroU32::new(config.login_rate_per_minute).unwrap_or(NonZeroU32::MIN),
                 config.trust_forwarded_for,
             )),
+            cors_origins: config
+                .cors_origins
+                .iter()
+                .map(|origin| {
+                    HeaderValue::from_str(origin)
+                        .map_err(|_| format!("CORS_ORIGINS: `{origin}` is not a valid origin"))
+                })
+                .collect::<Result<_, _>>()?,
         })
     }
 
@@ -73,23 +83,16 @@ impl AppState {
 /// compression, body limit). Change them here.
 pub fn app(state: AppState) -> axum::Router {
     AppLayers::new()
-        .cors(cors_from_env())
+        .cors(cors(&state.cors_origins))
         .body_limit(DEFAULT_BODY_LIMIT)
         .apply(routes::router(state))
 }
 
-/// `CORS_ORIGINS=https://a.example,https://b.example` allows those origins; unset, only
-/// same-origin requests (no CORS headers at all).
-fn cors_from_env() -> CorsLayer {
-    let origins: Vec<HeaderValue> = std::env::var("CORS_ORIGINS")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|origin| !origin.is_empty())
-        .filter_map(|origin| HeaderValue::from_str(origin).ok())
-        .collect();
+/// Only the configured origins get CORS headers; with none configured, no response
+/// carries any, so browsers allow same-origin calls only.
+fn cors(origins: &[HeaderValue]) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(origins)
+        .allow_origin(origins.to_vec())
         .allow_methods(tower_http::cors::Any)
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
 }

@@ -161,6 +161,39 @@ async fn tokens_missing_invalid_or_expired_are_401() {
         StatusCode::UNAUTHORIZED
     );
 
+    // Signed with the right key, but missing a claim or with one of the wrong kind.
+    let secret = app.config.jwt_secret.clone().unwrap();
+    let signed = |claims: serde_json::Value| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    let good = json!({ "sub": id.to_string(), "role": "admin", "iat": now, "exp": now + 3600 });
+    assert_eq!(
+        app.get(&uri, Some(&signed(good.clone()))).await.status,
+        StatusCode::OK,
+        "the hand-made token is right when complete"
+    );
+    for claim in ["sub", "exp", "role"] {
+        let mut claims = good.clone();
+        claims.as_object_mut().unwrap().remove(claim);
+        let reply = app.get(&uri, Some(&signed(claims))).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "without {claim}");
+    }
+    for (claim, value) in [
+        ("sub", json!("not-a-number")),
+        ("exp", json!("tomorrow")),
+        ("sub", json!(9_999_999)),
+    ] {
+        let mut claims = good.clone();
+        claims[claim] = value;
+        let reply = app.get(&uri, Some(&signed(claims))).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{claim} wrong");
+    }
+
     let not_bearer = Request::get(&uri)
         .header("authorization", "Basic YWRhOnB3")
         .body(Body::empty())
@@ -205,6 +238,71 @@ async fn login_attempts_are_rate_limited_per_client_address() {
     // Other routes are not limited by it.
     let registered = app.register("b@example.com", "B", "password123").await;
     assert_eq!(registered.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn cors_headers_only_for_configured_origins() {
+    let app = TestApp::with_config(|config| {
+        config.cors_origins = vec!["https://app.example".to_string()];
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        let request = Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/posts")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .body(Body::empty())
+            .unwrap();
+        app.request(request)
+    };
+    let allowed = preflight("https://app.example").await;
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let allowed_headers = allowed.header("access-control-allow-headers").unwrap();
+    assert!(
+        allowed_headers.contains("authorization"),
+        "{allowed_headers}"
+    );
+
+    for origin in [
+        "https://evil.example",
+        "https://app.example.evil.example",
+        "null",
+    ] {
+        let refused = preflight(origin).await;
+        assert_eq!(
+            refused.header("access-control-allow-origin"),
+            None,
+            "{origin}"
+        );
+        let request = Request::get("/api/health")
+            .header("origin", origin)
+            .body(Body::empty())
+            .unwrap();
+        let simple = app.request(request).await;
+        assert_eq!(simple.status, StatusCode::OK);
+        assert_eq!(
+            simple.header("access-control-allow-origin"),
+            None,
+            "{origin}"
+        );
+    }
+
+    // No origins configured: no CORS headers for anyone.
+    let closed = TestApp::new().await;
+    let request = Request::get("/api/health")
+        .header("origin", "https://app.example")
+        .body(Body::empty())
+        .unwrap();
+    let reply = closed.request(request).await;
+    assert_eq!(reply.header("access-control-allow-origin"), None);
 }
 
 #[tokio::test]
