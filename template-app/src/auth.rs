@@ -31,16 +31,65 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// [`hash_password`] off the async threads: argon2 is deliberately slow.
 pub async fn hash_password_blocking(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(ApiError::internal_from)?
+    on_hashing_threads(move || hash_password(&password)).await?
 }
 
 /// [`verify_password`] off the async threads.
 pub async fn verify_password_blocking(password: String, hash: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal_from)
+    on_hashing_threads(move || verify_password(&password, &hash)).await
+}
+
+type HashingJob = Box<dyn FnOnce() + Send>;
+
+/// Runs `job` on one of a fixed set of threads, one per core, and waits for it without
+/// blocking the async threads.
+///
+/// Why not `spawn_blocking`: each argon2 run holds 19 MiB and a core for tens of
+/// milliseconds. Tokio's blocking pool grows to 512 threads, so a burst of logins would
+/// run hundreds at once — gigabytes of memory, every core taken — and the allocator keeps
+/// each thread's 19 MiB afterwards. With one thread per core, hashing uses at most that
+/// many times 19 MiB and leaves the rest of the app responsive; extra logins wait their
+/// turn in the queue.
+async fn on_hashing_threads<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<HashingJob>> =
+        std::sync::OnceLock::new();
+    let queue = QUEUE.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel::<HashingJob>();
+        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for index in 0..threads {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hashing-{index}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while taking the next job.
+                        let next = receiver.lock().map(|queue| queue.recv());
+                        match next {
+                            // A panic fails that one job (its caller gets an error), not
+                            // the thread.
+                            Ok(Ok(job)) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                            _ => return,
+                        }
+                    }
+                })
+                .expect("a password-hashing thread starts");
+        }
+        sender
+    });
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: HashingJob = Box::new(move || {
+        let _ = done.send(job());
+    });
+    queue
+        .send(job)
+        .map_err(|_| ApiError::internal_from(std::io::Error::other("password hashing stopped")))?;
+    // A panic inside the job drops `done` and surfaces here as an error, not a hang.
+    result.await.map_err(ApiError::internal_from)
 }
 
 /// A hash of nothing anyone knows, verified when an email is unknown so that a login

@@ -5,6 +5,7 @@ use template_app::{AppState, Config, app, routes};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    return_large_buffers_to_the_os();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -87,4 +88,20 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     println!("shutting down: finishing in-flight requests");
+}
+
+/// Buffers of 1 MiB and more (an argon2 run's 19 MiB, an upload) get their own memory
+/// from the OS and give it back when freed.
+///
+/// Why: glibc raises its threshold for that after the first large buffer is freed, and
+/// from then on keeps freed large buffers in its per-thread pools. Measured on this app:
+/// every login added 19 MiB of resident memory until about 200 MiB. With the threshold
+/// fixed, memory after any number of logins stays where it was.
+fn return_large_buffers_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only changes an allocator setting; it is called once, first thing
+    // in `main`, with a documented parameter and a valid value.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }

@@ -121,17 +121,6 @@ impl Server {
         }
     }
 
-    /// Resident memory in KiB, from `/proc`.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    }
-
     fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -284,14 +273,47 @@ impl Tally {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Creates, reads, lists and health: the database grows.
+    Mixed,
+    /// Only creates, and a connection that fails is not reopened (the SIGTERM run).
+    CreatesOnly,
+    /// Edits of existing posts, reads, lists and health: the database keeps its size, so
+    /// memory should too.
+    Steady,
+}
+
 struct Workload {
     address: SocketAddr,
     total: usize,
     next: AtomicUsize,
+    /// The first user's token is the admin's, who may edit any post.
     tokens: Vec<String>,
-    /// Only creates, and a connection that fails is not reopened (the SIGTERM run).
-    creates_only: bool,
+    mode: Mode,
+    /// Posts that exist, for reads and edits.
+    post_ids: Vec<i64>,
     tally: Tally,
+}
+
+impl Workload {
+    fn new(
+        address: SocketAddr,
+        total: usize,
+        tokens: Vec<String>,
+        mode: Mode,
+        post_ids: Vec<i64>,
+    ) -> Arc<Workload> {
+        Arc::new(Workload {
+            address,
+            total,
+            next: AtomicUsize::new(0),
+            tokens,
+            mode,
+            post_ids,
+            tally: Tally::default(),
+        })
+    }
 }
 
 fn create_body(n: usize) -> (String, String) {
@@ -319,14 +341,33 @@ async fn client(work: Arc<Workload>) {
         if n >= work.total {
             return;
         }
-        let token = Some(work.tokens[n % work.tokens.len()].as_str());
-        let kind = if work.creates_only { 0 } else { n % 10 };
+        let mut token = Some(work.tokens[n % work.tokens.len()].as_str());
+        let kind = match work.mode {
+            Mode::CreatesOnly => 0,
+            Mode::Mixed | Mode::Steady => n % 10,
+        };
+        let existing = |n: usize| {
+            work.post_ids
+                .get(n % work.post_ids.len().max(1))
+                .copied()
+                .unwrap_or(1 + n as i64 % 100)
+        };
         let (method, path, body, title) = match kind {
+            0 | 1 if work.mode == Mode::Steady => {
+                token = Some(work.tokens[0].as_str());
+                let body = serde_json::json!({ "content": format!("edited {n}") }).to_string();
+                (
+                    "PATCH",
+                    format!("/api/posts/{}", existing(n)),
+                    Some(body),
+                    None,
+                )
+            }
             0 | 1 => {
                 let (title, body) = create_body(n);
                 ("POST", "/api/posts".to_string(), Some(body), Some(title))
             }
-            2 => ("GET", format!("/api/posts/{}", 1 + n % 100), None, None),
+            2 => ("GET", format!("/api/posts/{}", existing(n)), None, None),
             3 => ("GET", "/api/health".to_string(), None, None),
             _ => (
                 "GET",
@@ -369,7 +410,7 @@ async fn client(work: Arc<Workload>) {
             }
             Err(err) => {
                 work.tally.connection_errors.fetch_add(1, Ordering::SeqCst);
-                if work.creates_only {
+                if work.mode == Mode::CreatesOnly {
                     return;
                 }
                 work.tally.sample(format!("{method} {path}: {err}"));
@@ -442,49 +483,38 @@ fn compare(acknowledged: &[(i64, String)], stored: &Stored) -> (usize, usize, us
     (lost, duplicated, unacknowledged)
 }
 
-fn mib(kib: u64) -> String {
-    format!("{:.1} MiB", kib as f64 / 1024.0)
+/// Resident memory over one phase: before, half-way, after, and the highest sample.
+struct Memory {
+    start: u64,
+    middle: u64,
+    end: u64,
+    peak: u64,
 }
 
-async fn mixed_load(binary: &Path, options: &Options, report: &mut String) -> bool {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(binary, dir.path());
-    let tokens = sign_up(server.address, 8).await;
-    let work = Arc::new(Workload {
-        address: server.address,
-        total: options.requests,
-        next: AtomicUsize::new(0),
-        tokens,
-        creates_only: false,
-        tally: Tally::default(),
-    });
-    let rss_start = server.rss_kib();
-    let rss_middle = Arc::new(AtomicU64::new(0));
-    let rss_peak = Arc::new(AtomicU64::new(rss_start));
+/// Runs a workload over `connections` clients, sampling the server's memory.
+async fn run_phase(work: &Arc<Workload>, connections: usize, pid: u32) -> (Duration, Memory) {
+    let start = rss_of(pid);
+    let middle = Arc::new(AtomicU64::new(0));
+    let peak = Arc::new(AtomicU64::new(start));
     let running = Arc::new(AtomicBool::new(true));
-    let pid = server.child.id();
     let sampler = {
-        let (work, rss_middle, rss_peak, running) = (
-            work.clone(),
-            rss_middle.clone(),
-            rss_peak.clone(),
-            running.clone(),
-        );
+        let (work, middle, peak, running) =
+            (work.clone(), middle.clone(), peak.clone(), running.clone());
         tokio::spawn(async move {
             while running.load(Ordering::SeqCst) {
                 let rss = rss_of(pid);
-                rss_peak.fetch_max(rss, Ordering::SeqCst);
-                if rss_middle.load(Ordering::SeqCst) == 0
+                peak.fetch_max(rss, Ordering::SeqCst);
+                if middle.load(Ordering::SeqCst) == 0
                     && work.tally.done.load(Ordering::SeqCst) >= work.total / 2
                 {
-                    rss_middle.store(rss, Ordering::SeqCst);
+                    middle.store(rss, Ordering::SeqCst);
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
     };
     let started = Instant::now();
-    let clients: Vec<_> = (0..options.connections)
+    let clients: Vec<_> = (0..connections)
         .map(|_| tokio::spawn(client(work.clone())))
         .collect();
     for client in clients {
@@ -493,17 +523,52 @@ async fn mixed_load(binary: &Path, options: &Options, report: &mut String) -> bo
     let elapsed = started.elapsed();
     running.store(false, Ordering::SeqCst);
     sampler.await.unwrap();
-    let rss_end = server.rss_kib();
+    let end = rss_of(pid);
+    let memory = Memory {
+        start,
+        middle: middle.load(Ordering::SeqCst),
+        end,
+        peak: peak.load(Ordering::SeqCst).max(end),
+    };
+    (elapsed, memory)
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+async fn mixed_load(binary: &Path, options: &Options, report: &mut String) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(binary, dir.path());
+    let pid = server.child.id();
+    let tokens = sign_up(server.address, 8).await;
+    let work = Workload::new(
+        server.address,
+        options.requests,
+        tokens.clone(),
+        Mode::Mixed,
+        Vec::new(),
+    );
+    let (elapsed, memory) = run_phase(&work, options.connections, pid).await;
+
+    // Then as many requests again on a database that no longer grows: edits instead of
+    // creates. Memory that still climbs here would be a leak.
+    let acknowledged = work.tally.acknowledged.lock().unwrap().clone();
+    let ids = acknowledged.iter().map(|(id, _)| *id).collect();
+    let steady = Workload::new(server.address, options.requests, tokens, Mode::Steady, ids);
+    let (steady_elapsed, steady_memory) = run_phase(&steady, options.connections, pid).await;
+
     let exit = server.stop();
     let panicked = server.log_mentions_panic();
-
-    let tally = &work.tally;
-    let acknowledged = tally.acknowledged.lock().unwrap().clone();
     let stored = stored(dir.path()).await;
     let (lost, duplicated, unacknowledged) = compare(&acknowledged, &stored);
-    let server_errors = tally.server_errors.load(Ordering::SeqCst);
-    let client_errors = tally.client_errors.load(Ordering::SeqCst);
-    let connection_errors = tally.connection_errors.load(Ordering::SeqCst);
+    let count = |f: fn(&Tally) -> &AtomicU64| {
+        f(&work.tally).load(Ordering::SeqCst) + f(&steady.tally).load(Ordering::SeqCst)
+    };
+    let server_errors = count(|t| &t.server_errors);
+    let client_errors = count(|t| &t.client_errors);
+    let connection_errors = count(|t| &t.connection_errors);
+    let clean_exit = exit.is_some_and(|status| status.success());
     let ok = server_errors == 0
         && client_errors == 0
         && connection_errors == 0
@@ -512,30 +577,91 @@ async fn mixed_load(binary: &Path, options: &Options, report: &mut String) -> bo
         && unacknowledged == 0
         && stored.half_written == 0
         && !panicked
-        && exit.is_some_and(|status| status.success());
+        && clean_exit;
 
     let _ = writeln!(
         report,
-        "## Mixed load\n\n{} requests over {} keep-alive connections: 20 % create a post with two tags, \
+        "## Mixed load, then steady load\n\n\
+         Mixed: {} requests over {} keep-alive connections — 20 % create a post with two tags, \
          10 % read a post, 10 % health, 60 % list a page of posts; every request signed in \
-         (8 users). Release build, fresh SQLite database.\n",
+         (8 users). Steady: as many again with edits of existing posts instead of creates, so \
+         the database stops growing. Release build, fresh SQLite database.\n",
         options.requests, options.connections
     );
-    let _ = writeln!(report, "| measure | value |\n| --- | ---: |");
-    let _ = writeln!(report, "| time | {:.1} s |", elapsed.as_secs_f64());
     let _ = writeln!(
         report,
-        "| requests/s | {:.0} |",
-        options.requests as f64 / elapsed.as_secs_f64()
+        "| measure | mixed | steady |\n| --- | ---: | ---: |"
     );
-    let _ = writeln!(
+    let row = |report: &mut String, name: &str, mixed: String, steady: String| {
+        let _ = writeln!(report, "| {name} | {mixed} | {steady} |");
+    };
+    let rate = |requests: usize, elapsed: Duration| {
+        format!("{:.0}", requests as f64 / elapsed.as_secs_f64())
+    };
+    let get =
+        |tally: &Tally, f: fn(&Tally) -> &AtomicU64| f(tally).load(Ordering::SeqCst).to_string();
+    row(
         report,
-        "| 2xx (and 404 for posts not created yet) | {} |",
-        tally.success.load(Ordering::SeqCst)
+        "time",
+        format!("{:.1} s", elapsed.as_secs_f64()),
+        format!("{:.1} s", steady_elapsed.as_secs_f64()),
     );
-    let _ = writeln!(report, "| 4xx | {client_errors} |");
-    let _ = writeln!(report, "| 5xx | {server_errors} |");
-    let _ = writeln!(report, "| connection errors | {connection_errors} |");
+    row(
+        report,
+        "requests/s",
+        rate(options.requests, elapsed),
+        rate(options.requests, steady_elapsed),
+    );
+    row(
+        report,
+        "2xx",
+        get(&work.tally, |t| &t.success),
+        get(&steady.tally, |t| &t.success),
+    );
+    row(
+        report,
+        "4xx",
+        get(&work.tally, |t| &t.client_errors),
+        get(&steady.tally, |t| &t.client_errors),
+    );
+    row(
+        report,
+        "5xx",
+        get(&work.tally, |t| &t.server_errors),
+        get(&steady.tally, |t| &t.server_errors),
+    );
+    row(
+        report,
+        "connection errors",
+        get(&work.tally, |t| &t.connection_errors),
+        get(&steady.tally, |t| &t.connection_errors),
+    );
+    row(
+        report,
+        "memory at the start of the phase",
+        mib(memory.start),
+        mib(steady_memory.start),
+    );
+    row(
+        report,
+        "memory half-way",
+        mib(memory.middle),
+        mib(steady_memory.middle),
+    );
+    row(
+        report,
+        "memory at the end",
+        mib(memory.end),
+        mib(steady_memory.end),
+    );
+    row(
+        report,
+        "peak memory (sampled every 100 ms)",
+        mib(memory.peak),
+        mib(steady_memory.peak),
+    );
+    let _ = writeln!(report, "\nAfter both phases and a SIGTERM:\n");
+    let _ = writeln!(report, "| check | value |\n| --- | ---: |");
     let _ = writeln!(
         report,
         "| creates acknowledged (201) | {} |",
@@ -554,38 +680,20 @@ async fn mixed_load(binary: &Path, options: &Options, report: &mut String) -> bo
     );
     let _ = writeln!(
         report,
-        "| memory at start (after sign-up) | {} |",
-        mib(rss_start)
-    );
-    let _ = writeln!(
-        report,
-        "| memory half-way | {} |",
-        mib(rss_middle.load(Ordering::SeqCst))
-    );
-    let _ = writeln!(report, "| memory at the end | {} |", mib(rss_end));
-    let _ = writeln!(
-        report,
-        "| peak memory (sampled every 100 ms) | {} |",
-        mib(rss_peak.load(Ordering::SeqCst))
-    );
-    let _ = writeln!(
-        report,
         "| a panic in the server log | {} |",
         if panicked { "yes" } else { "no" }
     );
     let _ = writeln!(
         report,
         "| clean exit on SIGTERM | {} |",
-        if exit.is_some_and(|s| s.success()) {
-            "yes"
-        } else {
-            "no"
-        }
+        if clean_exit { "yes" } else { "no" }
     );
-    samples(report, tally);
+    samples(report, &work.tally);
+    samples(report, &steady.tally);
     ok
 }
 
+/// Resident memory in KiB, from `/proc`.
 fn rss_of(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
@@ -611,14 +719,13 @@ async fn terminated_mid_load(binary: &Path, options: &Options, report: &mut Stri
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(binary, dir.path());
     let tokens = sign_up(server.address, 4).await;
-    let work = Arc::new(Workload {
-        address: server.address,
-        total: options.kill_requests,
-        next: AtomicUsize::new(0),
+    let work = Workload::new(
+        server.address,
+        options.kill_requests,
         tokens,
-        creates_only: true,
-        tally: Tally::default(),
-    });
+        Mode::CreatesOnly,
+        Vec::new(),
+    );
     let clients: Vec<_> = (0..options.connections)
         .map(|_| tokio::spawn(client(work.clone())))
         .collect();
