@@ -12,12 +12,22 @@ use std::path::{Path, PathBuf};
 pub const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("build.rs", include_str!("../../template-app/build.rs")),
     (
-        "migrations/20261125000001_init.sql",
-        include_str!("../../template-app/migrations/20261125000001_init.sql"),
+        "migrations/postgres/20261125000001_init.sql",
+        include_str!("../../template-app/migrations/postgres/20261125000001_init.sql"),
     ),
     (
-        "migrations/20261125000002_posts_newest_first.sql",
-        include_str!("../../template-app/migrations/20261125000002_posts_newest_first.sql"),
+        "migrations/postgres/20261125000002_posts_newest_first.sql",
+        include_str!(
+            "../../template-app/migrations/postgres/20261125000002_posts_newest_first.sql"
+        ),
+    ),
+    (
+        "migrations/sqlite/20261125000001_init.sql",
+        include_str!("../../template-app/migrations/sqlite/20261125000001_init.sql"),
+    ),
+    (
+        "migrations/sqlite/20261125000002_posts_newest_first.sql",
+        include_str!("../../template-app/migrations/sqlite/20261125000002_posts_newest_first.sql"),
     ),
     (
         "src/auth.rs",
@@ -98,8 +108,20 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
         include_str!("../../template-app/tests/common/mod.rs"),
     ),
     (
+        "tests/database_outage.rs",
+        include_str!("../../template-app/tests/database_outage.rs"),
+    ),
+    (
         "tests/hostile.rs",
         include_str!("../../template-app/tests/hostile.rs"),
+    ),
+    (
+        "tests/migrations.rs",
+        include_str!("../../template-app/tests/migrations.rs"),
+    ),
+    (
+        "tests/replicas.rs",
+        include_str!("../../template-app/tests/replicas.rs"),
     ),
     (
         "tests/shutdown.rs",

@@ -348,7 +348,13 @@ impl From<sqlx::Error> for ApiError {
                 ApiError::conflict("The record refers to, or is referred to by, another record")
                     .with_cause(error)
             }
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => ApiError::new(
+            // No connection to be had, or the one in use broke (the server went away):
+            // the database is unavailable, which is not the request's fault nor a bug.
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "SERVICE_UNAVAILABLE",
                 "The database is unavailable; try again shortly",

@@ -1,25 +1,106 @@
-//! The database: SQLite through sqlx, created and migrated on first start.
+//! The database: SQLite (the embedded default) or PostgreSQL, chosen by `DATABASE_URL` when
+//! the app starts, through sqlx's `Any` driver. The same queries run on both; each has its
+//! own migrations folder, kept in step (docs/deploying.md says why `Any`).
 
-use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::AnyConnection;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Connection, Executor};
 
 use crate::config::Config;
 
-/// Opens (creating if needed) and migrates the database. The error is one line saying
-/// what failed, for `main` to print.
-pub async fn connect(config: &Config) -> Result<SqlitePool, String> {
-    let options = SqliteConnectOptions::from_str(&config.database_url)
-        .map_err(|err| format!("DATABASE_URL={} is not usable: {err}", config.database_url))?
-        .create_if_missing(true)
-        // Readers do not block the writer, and a busy writer is waited for, not an error.
-        .journal_mode(SqliteJournalMode::Wal)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
-    if let Some(parent) = options.get_filename().parent()
+/// The pool every query goes through.
+pub type Db = AnyPool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Backend, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(format!(
+                "DATABASE_URL={} is not a database this app knows: use sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/NAME",
+                redacted(url)
+            ))
+        }
+    }
+}
+
+/// Opens the database (creating an SQLite file if needed) and migrates it. The error is
+/// one line saying what failed, for `main` to print; a password in the URL is never shown.
+pub async fn connect(config: &Config) -> Result<Db, String> {
+    sqlx::any::install_default_drivers();
+    let url = &config.database_url;
+    let backend = Backend::of_url(url)?;
+    let url = match backend {
+        Backend::Sqlite => sqlite_url_creating_the_file(url)?,
+        Backend::Postgres => url.clone(),
+    };
+    // One connection first, so that a failure says why (refused, unknown host, wrong
+    // password) rather than only that the pool gave up waiting.
+    let shown = redacted(&url);
+    match tokio::time::timeout(config.acquire_timeout, AnyConnection::connect(&url)).await {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+        }
+        Ok(Err(err)) => return Err(format!("cannot connect to the database {shown}: {err}")),
+        Err(_) => {
+            return Err(format!(
+                "cannot connect to the database {shown}: no answer within {} s",
+                config.acquire_timeout.as_secs()
+            ));
+        }
+    }
+    let pool = AnyPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.acquire_timeout)
+        // A connection that fails its check is replaced, so the pool recovers by itself
+        // when a database that went away comes back.
+        .test_before_acquire(true)
+        .after_connect(move |connection, _| Box::pin(prepare(connection, backend)))
+        .connect(&url)
+        .await
+        .map_err(|err| format!("cannot connect to the database {shown}: {err}"))?;
+    let migrated = match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await,
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await,
+    };
+    migrated.map_err(|err| format!("cannot migrate the database: {err}"))?;
+    Ok(pool)
+}
+
+/// Per-connection settings. SQLite: readers do not block the writer, a busy writer is
+/// waited for (5 s) rather than an error, and foreign keys are enforced.
+async fn prepare(connection: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    if backend == Backend::Sqlite {
+        connection
+            .execute(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// `sqlite://data/app.db` → the same with `mode=rwc`, after creating `data/`.
+fn sqlite_url_creating_the_file(url: &str) -> Result<String, String> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
+        && path != ":memory:"
     {
         std::fs::create_dir_all(parent).map_err(|err| {
             format!(
@@ -28,20 +109,75 @@ pub async fn connect(config: &Config) -> Result<SqlitePool, String> {
             )
         })?;
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(config.max_connections)
-        .acquire_timeout(config.acquire_timeout)
-        .connect_with(options)
-        .await
-        .map_err(|err| format!("cannot open the database {}: {err}", config.database_url))?;
-    sqlx::migrate!("./migrations")
-        .run(&pool)
-        .await
-        .map_err(|err| format!("cannot migrate the database: {err}"))?;
-    Ok(pool)
+    Ok(if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
 }
 
-/// Whether a trivial query answers.
-pub async fn reachable(pool: &SqlitePool) -> bool {
-    sqlx::query("SELECT 1").execute(pool).await.is_ok()
+/// The URL with any password replaced by `***`, for messages and logs.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// Whether a trivial query answers, within `limit`.
+pub async fn reachable(pool: &Db, limit: Duration) -> bool {
+    let ping = sqlx::query("SELECT 1").execute(pool);
+    matches!(tokio::time::timeout(limit, ping).await, Ok(Ok(_)))
+}
+
+/// Now, as the database stores timestamps: ISO 8601 in UTC with milliseconds.
+pub fn now_timestamp() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redacted("postgres://app:s3cret@db.internal:5432/app"),
+            "postgres://app:***@db.internal:5432/app"
+        );
+        assert_eq!(redacted("sqlite://data/app.db"), "sqlite://data/app.db");
+        let refused = Backend::of_url("mysql://root:hunter2@localhost/app").unwrap_err();
+        assert!(
+            refused.contains("mysql://root:***@localhost/app"),
+            "{refused}"
+        );
+        assert!(!refused.contains("hunter2"));
+    }
+
+    #[test]
+    fn sqlite_urls_create_the_file() {
+        assert_eq!(
+            sqlite_url_creating_the_file("sqlite://target/x/app.db").unwrap(),
+            "sqlite://target/x/app.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_creating_the_file("sqlite://target/x/app.db?mode=ro").unwrap(),
+            "sqlite://target/x/app.db?mode=ro"
+        );
+    }
+
+    #[test]
+    fn timestamps_look_like_the_databases_own() {
+        let now = now_timestamp();
+        assert_eq!(now.len(), "2026-11-25T12:03:24.983Z".len(), "{now}");
+        assert!(now.ends_with('Z') && now.as_bytes()[10] == b'T', "{now}");
+    }
 }

@@ -16,7 +16,6 @@ use std::sync::Arc;
 
 use axum::http::{HeaderValue, header};
 use fsroute::layers::{AppLayers, DEFAULT_BODY_LIMIT};
-use sqlx::SqlitePool;
 use tower_http::cors::CorsLayer;
 
 pub use config::Config;
@@ -29,7 +28,7 @@ pub mod routes {
 /// What every handler can extract with `State<AppState>`.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    pub db: db::Db,
     pub tokens: auth::Tokens,
     /// Where uploads are stored and files are served from.
     pub data_dir: PathBuf,

@@ -2,8 +2,9 @@
 
 use fsroute::ApiError;
 use serde::Serialize;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, Transaction};
 
+use crate::db::{Db, now_timestamp};
 use crate::users::User;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -19,31 +20,47 @@ pub struct Post {
     pub updated_at: String,
 }
 
-type PostRow = (i64, i64, String, String, bool, String, String, String);
+/// `published` comes back as an integer from both databases (SQLite has no booleans).
+type PostRow = (
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+    String,
+    String,
+);
 
-/// Literals, so that queries stay `&'static str` (sqlx refuses SQL built at run time).
+/// Separates tag names in the one text column a post's tags come back in. Tag names
+/// cannot contain it: control characters are removed when a tag is stored.
+const TAG_SEPARATOR: char = '\u{1f}';
+
+// SQL as literals, so that queries stay `&'static str` (sqlx refuses SQL built at run
+// time). Parameters are `$1`, `$2`…: PostgreSQL's form, which SQLite understands too, so
+// one text serves both databases. `string_agg(… ORDER BY …)` exists in both (SQLite
+// since 3.44; sqlx bundles a newer one).
 macro_rules! select {
     () => {
-        "SELECT p.id, p.author_id, p.title, p.content, p.published, \
-         (SELECT COALESCE(json_group_array(name), '[]') FROM \
-             (SELECT t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id \
-              WHERE pt.post_id = p.id ORDER BY t.name)) AS tags, \
+        "SELECT p.id, p.author_id, p.title, p.content, CAST(p.published AS INTEGER), \
+         (SELECT string_agg(t.name, '\u{1f}' ORDER BY t.name) FROM post_tags pt \
+          JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id) AS tags, \
          p.created_at, p.updated_at FROM posts p"
     };
 }
 
-/// Who may see a post: published ones, your own, and everything for an admin.
+/// Who may see a post: published ones, your own ($1), and everything for an admin ($2).
 macro_rules! visible {
     () => {
-        "(p.published = 1 OR p.author_id = ? OR ? = 'admin')"
+        "(p.published OR p.author_id = $1 OR $2 = 'admin')"
     };
 }
 
-/// Posts with a tag, or all when the tag is `NULL`.
+/// Posts with the tag $3, or all when it is `NULL`.
 macro_rules! tagged {
     () => {
-        "(? IS NULL OR EXISTS (SELECT 1 FROM post_tags pt JOIN tags t ON t.id = pt.tag_id \
-          WHERE pt.post_id = p.id AND t.name = ?))"
+        "($3 IS NULL OR EXISTS (SELECT 1 FROM post_tags pt JOIN tags t ON t.id = pt.tag_id \
+          WHERE pt.post_id = p.id AND t.name = $3))"
     };
 }
 
@@ -54,24 +71,22 @@ fn from_row(row: PostRow) -> Post {
         author_id,
         title,
         content,
-        published,
-        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        published: published != 0,
+        tags: tags
+            .map(|tags| tags.split(TAG_SEPARATOR).map(str::to_string).collect())
+            .unwrap_or_default(),
         created_at,
         updated_at,
     }
 }
 
 /// A post the viewer may see.
-pub async fn find_visible(
-    db: &SqlitePool,
-    id: i64,
-    viewer: &User,
-) -> Result<Option<Post>, ApiError> {
+pub async fn find_visible(db: &Db, id: i64, viewer: &User) -> Result<Option<Post>, ApiError> {
     let row: Option<PostRow> =
-        sqlx::query_as(concat!(select!(), " WHERE p.id = ? AND ", visible!()))
-            .bind(id)
+        sqlx::query_as(concat!(select!(), " WHERE ", visible!(), " AND p.id = $3"))
             .bind(viewer.id)
             .bind(&viewer.role)
+            .bind(id)
             .fetch_optional(db)
             .await?;
     Ok(row.map(from_row))
@@ -79,7 +94,7 @@ pub async fn find_visible(
 
 /// One page of the posts the viewer may see, newest first, optionally with a tag.
 pub async fn list_visible(
-    db: &SqlitePool,
+    db: &Db,
     viewer: &User,
     tag: Option<&str>,
     limit: u64,
@@ -94,7 +109,6 @@ pub async fn list_visible(
     .bind(viewer.id)
     .bind(&viewer.role)
     .bind(tag)
-    .bind(tag)
     .fetch_one(db)
     .await?;
     let rows: Vec<PostRow> = sqlx::query_as(concat!(
@@ -103,11 +117,10 @@ pub async fn list_visible(
         visible!(),
         " AND ",
         tagged!(),
-        " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+        " ORDER BY p.created_at DESC, p.id DESC LIMIT $4 OFFSET $5"
     ))
     .bind(viewer.id)
     .bind(&viewer.role)
-    .bind(tag)
     .bind(tag)
     .bind(limit as i64)
     .bind(offset as i64)
@@ -125,19 +138,17 @@ pub struct PostChanges<'a> {
 }
 
 /// Creates a post with its tags: the post, any new tags and the links, or nothing.
-pub async fn create(
-    db: &SqlitePool,
-    author_id: i64,
-    changes: PostChanges<'_>,
-) -> Result<i64, ApiError> {
+pub async fn create(db: &Db, author_id: i64, changes: PostChanges<'_>) -> Result<i64, ApiError> {
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO posts (author_id, title, content, published) VALUES (?, ?, ?, ?) RETURNING id",
+        "INSERT INTO posts (author_id, title, content, published, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
     )
     .bind(author_id)
     .bind(changes.title.unwrap_or_default())
     .bind(changes.content.unwrap_or_default())
     .bind(changes.published.unwrap_or(false))
+    .bind(now_timestamp())
     .fetch_one(&mut *tx)
     .await?;
     if let Some(tags) = changes.tags {
@@ -148,21 +159,21 @@ pub async fn create(
 }
 
 /// Updates a post and, when given, replaces its tags, in one transaction.
-pub async fn update(db: &SqlitePool, id: i64, changes: PostChanges<'_>) -> Result<(), ApiError> {
+pub async fn update(db: &Db, id: i64, changes: PostChanges<'_>) -> Result<(), ApiError> {
     let mut tx = db.begin().await?;
     sqlx::query(
-        "UPDATE posts SET title = COALESCE(?, title), content = COALESCE(?, content), \
-         published = COALESCE(?, published), \
-         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+        "UPDATE posts SET title = COALESCE($1, title), content = COALESCE($2, content), \
+         published = COALESCE($3, published), updated_at = $4 WHERE id = $5",
     )
     .bind(changes.title)
     .bind(changes.content)
     .bind(changes.published)
+    .bind(now_timestamp())
     .bind(id)
     .execute(&mut *tx)
     .await?;
     if let Some(tags) = changes.tags {
-        sqlx::query("DELETE FROM post_tags WHERE post_id = ?")
+        sqlx::query("DELETE FROM post_tags WHERE post_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -175,20 +186,21 @@ pub async fn update(db: &SqlitePool, id: i64, changes: PostChanges<'_>) -> Resul
 /// Tags are created on first use. The same tag twice in one post is a 409, and because
 /// it fails inside the transaction, nothing of the write is kept.
 async fn link_tags(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     post_id: i64,
     tags: &[String],
 ) -> Result<(), ApiError> {
     for tag in tags {
-        sqlx::query("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING")
-            .bind(tag)
+        let tag: String = tag.chars().filter(|c| !c.is_control()).collect();
+        sqlx::query("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+            .bind(&tag)
             .execute(&mut **tx)
             .await?;
         let linked = sqlx::query(
-            "INSERT INTO post_tags (post_id, tag_id) SELECT ?, id FROM tags WHERE name = ?",
+            "INSERT INTO post_tags (post_id, tag_id) SELECT $1, id FROM tags WHERE name = $2",
         )
         .bind(post_id)
-        .bind(tag)
+        .bind(&tag)
         .execute(&mut **tx)
         .await;
         match linked {
@@ -204,17 +216,17 @@ async fn link_tags(
     Ok(())
 }
 
-pub async fn author_of(db: &SqlitePool, id: i64) -> Result<Option<i64>, ApiError> {
+pub async fn author_of(db: &Db, id: i64) -> Result<Option<i64>, ApiError> {
     Ok(
-        sqlx::query_scalar("SELECT author_id FROM posts WHERE id = ?")
+        sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
             .bind(id)
             .fetch_optional(db)
             .await?,
     )
 }
 
-pub async fn delete(db: &SqlitePool, id: i64) -> Result<(), ApiError> {
-    sqlx::query("DELETE FROM posts WHERE id = ?")
+pub async fn delete(db: &Db, id: i64) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM posts WHERE id = $1")
         .bind(id)
         .execute(db)
         .await?;

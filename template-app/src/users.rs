@@ -2,7 +2,9 @@
 
 use fsroute::ApiError;
 use serde::Serialize;
-use sqlx::{FromRow, SqliteExecutor, SqlitePool};
+use sqlx::{AnyExecutor, FromRow};
+
+use crate::db::Db;
 
 /// A user as the API shows it: never with the password.
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
@@ -29,9 +31,9 @@ macro_rules! columns {
     };
 }
 
-pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<User>, ApiError> {
+pub async fn find(db: impl AnyExecutor<'_>, id: i64) -> Result<Option<User>, ApiError> {
     Ok(
-        sqlx::query_as(concat!("SELECT ", columns!(), " FROM users WHERE id = ?"))
+        sqlx::query_as(concat!("SELECT ", columns!(), " FROM users WHERE id = $1"))
             .bind(id)
             .fetch_optional(db)
             .await?,
@@ -39,12 +41,9 @@ pub async fn find(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<User>, 
 }
 
 /// The user and the stored hash, for login.
-pub async fn find_for_login(
-    db: &SqlitePool,
-    email: &str,
-) -> Result<Option<(User, String)>, ApiError> {
+pub async fn find_for_login(db: &Db, email: &str) -> Result<Option<(User, String)>, ApiError> {
     let row: Option<(i64, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, email, name, role, created_at, password_hash FROM users WHERE email = ?",
+        "SELECT id, email, name, role, created_at, password_hash FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(db)
@@ -66,15 +65,15 @@ pub async fn find_for_login(
 /// Inserts a user. `role: None` makes the first user of the database `admin` and any
 /// later one `user`, decided in the same statement so two first sign-ups cannot both win.
 pub async fn create(
-    db: &SqlitePool,
+    db: &Db,
     email: &str,
     name: &str,
     password_hash: &str,
     role: Option<&str>,
 ) -> Result<User, ApiError> {
     let inserted = sqlx::query_as(concat!(
-        "INSERT INTO users (email, name, password_hash, role) VALUES (?, ?, ?, \
-         COALESCE(?, CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'user' ELSE 'admin' END)) \
+        "INSERT INTO users (email, name, password_hash, role, created_at) VALUES ($1, $2, $3, \
+         COALESCE($4, CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'user' ELSE 'admin' END), $5) \
          RETURNING ",
         columns!()
     ))
@@ -82,6 +81,7 @@ pub async fn create(
     .bind(name)
     .bind(password_hash)
     .bind(role)
+    .bind(crate::db::now_timestamp())
     .fetch_one(db)
     .await;
     match inserted {
@@ -103,7 +103,7 @@ pub const SORTABLE: &[(&str, &str)] = &[
 
 /// One page of users matching `search` in name or email, sorted by an allow-listed column.
 pub async fn list(
-    db: &SqlitePool,
+    db: &Db,
     search: &str,
     sort_column: &str,
     descending: bool,
@@ -120,25 +120,25 @@ pub async fn list(
     );
     macro_rules! filter {
         () => {
-            "(? = '' OR name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')"
+            // LOWER on both sides: LIKE ignores case in SQLite but not in PostgreSQL.
+            "($1 = '' OR LOWER(name) LIKE LOWER($2) ESCAPE '\\' \
+             OR LOWER(email) LIKE LOWER($2) ESCAPE '\\')"
         };
     }
     let total: i64 = sqlx::query_scalar(concat!("SELECT COUNT(*) FROM users WHERE ", filter!()))
         .bind(search)
-        .bind(&pattern)
         .bind(&pattern)
         .fetch_one(db)
         .await?;
     // Audited: the column and direction come from fixed lists, never from the request.
     let direction = if descending { "DESC" } else { "ASC" };
     let sql = format!(
-        "SELECT {} FROM users WHERE {} ORDER BY {sort_column} {direction}, id ASC LIMIT ? OFFSET ?",
+        "SELECT {} FROM users WHERE {} ORDER BY {sort_column} {direction}, id ASC LIMIT $3 OFFSET $4",
         columns!(),
         filter!()
     );
     let users = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(search)
-        .bind(&pattern)
         .bind(&pattern)
         .bind(limit as i64)
         .bind(offset as i64)
@@ -149,7 +149,7 @@ pub async fn list(
 
 /// Changes what is given; `None` leaves a column as it is.
 pub async fn update(
-    db: &SqlitePool,
+    db: &Db,
     id: i64,
     email: Option<&str>,
     name: Option<&str>,
@@ -157,9 +157,9 @@ pub async fn update(
     role: Option<&str>,
 ) -> Result<Option<User>, ApiError> {
     let updated = sqlx::query_as(concat!(
-        "UPDATE users SET email = COALESCE(?, email), name = COALESCE(?, name), \
-         password_hash = COALESCE(?, password_hash), role = COALESCE(?, role) \
-         WHERE id = ? RETURNING ",
+        "UPDATE users SET email = COALESCE($1, email), name = COALESCE($2, name), \
+         password_hash = COALESCE($3, password_hash), role = COALESCE($4, role) \
+         WHERE id = $5 RETURNING ",
         columns!()
     ))
     .bind(email)
@@ -179,8 +179,8 @@ pub async fn update(
 }
 
 /// Whether a row was deleted.
-pub async fn delete(db: &SqlitePool, id: i64) -> Result<bool, ApiError> {
-    let result = sqlx::query("DELETE FROM users WHERE id = ?")
+pub async fn delete(db: &Db, id: i64) -> Result<bool, ApiError> {
+    let result = sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
         .execute(db)
         .await?;

@@ -98,3 +98,26 @@ fn an_unusable_database_is_a_one_line_error_and_a_failed_exit() {
     );
     assert!(!stderr.contains("panicked"));
 }
+
+#[test]
+fn an_unreachable_postgres_is_a_one_line_error_without_the_password() {
+    // Port 1 on loopback: nothing listens there, the connection is refused.
+    let output = Command::new(env!("CARGO_BIN_EXE_template-app"))
+        .env("DATABASE_URL", "postgres://app:s3cret@127.0.0.1:1/app")
+        .env("DB_ACQUIRE_TIMEOUT_SECONDS", "3")
+        .env("PORT", "0")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: cannot connect to the database postgres://app:***@127.0.0.1:1/app: "
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("refused"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}

@@ -79,3 +79,23 @@ async fn any_other_database_error_is_a_500_that_names_nothing() {
     assert_eq!(reply.json()["error"]["message"], "Internal server error");
     assert!(!reply.body.contains("no_such_table"));
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_503() {
+    let pool = pool().await;
+    pool.close().await;
+    let app = Router::new().route("/find", get(find)).with_state(pool);
+    let reply = get_req(&app, "/find").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.json()["error"]["code"], "SERVICE_UNAVAILABLE");
+
+    // A connection that breaks mid-query surfaces as an I/O error: also the database's
+    // unavailability, not a bug.
+    let broken = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+    let error = fsroute::ApiError::from(broken);
+    assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        error.message(),
+        "The database is unavailable; try again shortly"
+    );
+}

@@ -56,6 +56,9 @@ impl TestApp {
     pub async fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(dir.path());
+        if let Some(url) = fresh_postgres_database().await {
+            config.database_url = url;
+        }
         change(&mut config);
         let state = AppState::start(&config).await.unwrap();
         TestApp {
@@ -151,5 +154,133 @@ impl TestApp {
             .fetch_one(&self.state.db)
             .await
             .unwrap()
+    }
+}
+
+/// With `TEST_DATABASE_URL` set (by `.ci/with-postgres`), every test app gets a database
+/// of its own on that PostgreSQL server; without it, the SQLite file in its folder.
+pub async fn fresh_postgres_database() -> Option<String> {
+    use sqlx::Connection;
+
+    let server = std::env::var("TEST_DATABASE_URL").ok()?;
+    sqlx::any::install_default_drivers();
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::AnyConnection::connect(&server)
+        .await
+        .expect("TEST_DATABASE_URL answers");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let (base, _) = server.rsplit_once('/').expect("a URL ending in /DATABASE");
+    Some(format!("{base}/{name}"))
+}
+
+/// `.ci/run` sets `FSROUTE_REQUIRE_POSTGRES=1`: there, a PostgreSQL test that finds no
+/// server fails instead of being skipped.
+pub fn postgres_or_skip(test: &str) -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("FSROUTE_REQUIRE_POSTGRES").is_some() => {
+            panic!("{test} needs TEST_DATABASE_URL (run it through .ci/with-postgres)")
+        }
+        Err(_) => {
+            eprintln!("{test}: skipped, TEST_DATABASE_URL is not set (see .ci/with-postgres)");
+            None
+        }
+    }
+}
+
+/// The real binary, as one replica would run in production.
+pub struct AppProcess {
+    child: std::process::Child,
+    pub address: String,
+    _data: tempfile::TempDir,
+}
+
+impl AppProcess {
+    pub fn start(database_url: &str, settings: &[(&str, &str)]) -> AppProcess {
+        use std::io::BufRead;
+
+        let data = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_template-app"));
+        command
+            .env("DATABASE_URL", database_url)
+            .env("DATA_DIR", data.path())
+            .env("PORT", "0")
+            .env("JWT_SECRET", "replica-test-secret-shared-by-all")
+            .env("LOGIN_RATE_PER_MINUTE", "100000")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped());
+        for (name, value) in settings {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let address = loop {
+            let mut line = String::new();
+            assert!(
+                stdout.read_line(&mut line).unwrap() > 0,
+                "the app exited early"
+            );
+            if let Some(address) = line.trim().strip_prefix("listening on http://") {
+                break address.to_string();
+            }
+        };
+        // Keep reading so the app never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        AppProcess {
+            child,
+            address,
+            _data: data,
+        }
+    }
+
+    /// One request on a new connection; the status and the body. Gives up after 20 s, so
+    /// a hang fails the test instead of stalling it.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
+        use std::io::{Read, Write};
+
+        let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut head =
+            format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+        if let Some(token) = token {
+            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        let body = body.unwrap_or_default();
+        if !body.is_empty() {
+            head.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        write!(stream, "{head}\r\n{body}").unwrap();
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .unwrap_or_else(|err| panic!("{method} {path}: no complete answer: {err}"));
+        let status = response[9..12].parse().unwrap();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .unwrap_or("");
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+}
+
+impl Drop for AppProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -1,0 +1,100 @@
+//! Two replicas of the app on one PostgreSQL database, as behind a load balancer: what one
+//! writes the other reads, a session from one works on the other, and concurrent writes
+//! to both lose nothing. Runs through `.ci/with-postgres`; skipped without a server.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{AppProcess, fresh_postgres_database, postgres_or_skip};
+use serde_json::json;
+use sqlx::Connection;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_replicas_share_users_posts_and_sessions_and_lose_no_write() {
+    if postgres_or_skip("replicas").is_none() {
+        return;
+    }
+    let url = fresh_postgres_database().await.unwrap();
+    // Both start at once: migrations are serialized by sqlx's advisory lock.
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| AppProcess::start(&url, &[]));
+        let b = scope.spawn(|| AppProcess::start(&url, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+
+    let account = json!({ "email": "ada@example.com", "name": "Ada", "password": "password123" });
+    let (status, _) = a.call(
+        "POST",
+        "/api/auth/register",
+        None,
+        Some(&account.to_string()),
+    );
+    assert_eq!(status, 201);
+    let login = json!({ "email": "ada@example.com", "password": "password123" }).to_string();
+    let (status, session) = b.call("POST", "/api/auth/login", None, Some(&login));
+    assert_eq!(status, 200, "registered through A, signed in through B");
+    let token = session["token"].as_str().unwrap().to_string();
+    let (status, me) = a.call(
+        "GET",
+        &format!("/api/users/{}", session["user"]["id"]),
+        Some(&token),
+        None,
+    );
+    assert_eq!(status, 200, "a session from B works on A");
+    assert_eq!(me["email"], "ada@example.com");
+
+    let post =
+        json!({ "title": "hello from A", "content": "x", "published": true, "tags": ["replicas"] });
+    let (status, created) = a.call("POST", "/api/posts", Some(&token), Some(&post.to_string()));
+    assert_eq!(status, 201);
+    let (status, listed) = b.call("GET", "/api/posts?tag=replicas", Some(&token), None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        listed["data"][0]["id"], created["id"],
+        "created on A, listed by B"
+    );
+
+    // Concurrent creates through both replicas: every acknowledged one is stored, once.
+    let acknowledged: Vec<(i64, String)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|worker| {
+                let (replica, token) = (if worker % 2 == 0 { &a } else { &b }, &token);
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    for n in 0..25 {
+                        let title = format!("replica write {worker}-{n}");
+                        let body = json!({ "title": title, "content": "c", "tags": ["load", format!("w{worker}")] });
+                        let (status, created) = replica.call("POST", "/api/posts", Some(token), Some(&body.to_string()));
+                        assert_eq!(status, 201, "{created}");
+                        mine.push((created["id"].as_i64().unwrap(), title));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    assert_eq!(acknowledged.len(), 200);
+
+    let mut db = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let stored: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, title FROM posts WHERE title LIKE 'replica write %'")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    let stored: BTreeSet<_> = stored.into_iter().collect();
+    let acknowledged: BTreeSet<_> = acknowledged.into_iter().collect();
+    assert_eq!(stored, acknowledged, "stored exactly what was acknowledged");
+    let untagged: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM posts p WHERE p.title LIKE 'replica write %' \
+         AND (SELECT COUNT(*) FROM post_tags t WHERE t.post_id = p.id) != 2",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(untagged, 0);
+}
