@@ -22,12 +22,20 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
         ),
     ),
     (
+        "migrations/postgres/20261125000003_first_admin.sql",
+        include_str!("../../template-app/migrations/postgres/20261125000003_first_admin.sql"),
+    ),
+    (
         "migrations/sqlite/20261125000001_init.sql",
         include_str!("../../template-app/migrations/sqlite/20261125000001_init.sql"),
     ),
     (
         "migrations/sqlite/20261125000002_posts_newest_first.sql",
         include_str!("../../template-app/migrations/sqlite/20261125000002_posts_newest_first.sql"),
+    ),
+    (
+        "migrations/sqlite/20261125000003_first_admin.sql",
+        include_str!("../../template-app/migrations/sqlite/20261125000003_first_admin.sql"),
     ),
     (
         "src/auth.rs",

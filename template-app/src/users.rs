@@ -63,7 +63,9 @@ pub async fn find_for_login(db: &Db, email: &str) -> Result<Option<(User, String
 }
 
 /// Inserts a user. `role: None` makes the first user of the database `admin` and any
-/// later one `user`, decided in the same statement so two first sign-ups cannot both win.
+/// later one `user`: registration claims the single `first_admin` row in the same
+/// transaction, so of two first sign-ups arriving at once (on two replicas, say) exactly
+/// one wins, and a sign-up that fails (a taken email) claims nothing.
 pub async fn create(
     db: &Db,
     email: &str,
@@ -71,10 +73,25 @@ pub async fn create(
     password_hash: &str,
     role: Option<&str>,
 ) -> Result<User, ApiError> {
+    let mut tx = db.begin().await?;
+    let role = match role {
+        Some(role) => role,
+        None => {
+            let claimed = sqlx::query(
+                "INSERT INTO first_admin (claim) VALUES ('claimed') ON CONFLICT (claim) DO NOTHING",
+            )
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() == 1 {
+                "admin"
+            } else {
+                "user"
+            }
+        }
+    };
     let inserted = sqlx::query_as(concat!(
-        "INSERT INTO users (email, name, password_hash, role, created_at) VALUES ($1, $2, $3, \
-         COALESCE($4, CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'user' ELSE 'admin' END), $5) \
-         RETURNING ",
+        "INSERT INTO users (email, name, password_hash, role, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING ",
         columns!()
     ))
     .bind(email)
@@ -82,10 +99,13 @@ pub async fn create(
     .bind(password_hash)
     .bind(role)
     .bind(crate::db::now_timestamp())
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await;
     match inserted {
-        Ok(user) => Ok(user),
+        Ok(user) => {
+            tx.commit().await?;
+            Ok(user)
+        }
         Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Err(ApiError::conflict(
             format!("A user with the email {email} already exists"),
         )),
@@ -93,7 +113,6 @@ pub async fn create(
     }
 }
 
-/// Columns users may sort by, as the API names them, and the column each one is.
 pub const SORTABLE: &[(&str, &str)] = &[
     ("id", "id"),
     ("name", "name"),
