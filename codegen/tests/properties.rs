@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use fsroute_codegen::Builder;
+use fsroute_codegen::{Builder, Failed, Generated};
 use proptest::prelude::*;
 
 /// Characters that break naive path handling: separators-to-be, brackets, dots, spaces,
@@ -189,6 +189,23 @@ fn write_tree(root: &Path, files: &[RouteFile]) {
     }
 }
 
+/// Writes `files` into a fresh folder and runs the generator on it. Whatever it generates
+/// must parse as Rust.
+fn generate(files: &[RouteFile]) -> Result<Generated, Failed> {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), files);
+    let result = Builder::new().root(dir.path()).generate();
+    if let Ok(generated) = &result
+        && let Err(err) = syn::parse_file(&generated.source)
+    {
+        panic!(
+            "generated source does not parse: {err}\n{}",
+            generated.source
+        );
+    }
+    result
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
@@ -196,13 +213,8 @@ proptest! {
     fn any_tree_gives_parseable_code_or_errors_that_say_where(
         files in prop::collection::vec(route_file(), 1..10)
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        write_tree(dir.path(), &files);
-        match Builder::new().root(dir.path()).generate() {
+        match generate(&files) {
             Ok(generated) => {
-                if let Err(err) = syn::parse_file(&generated.source) {
-                    panic!("generated source does not parse: {err}\n{}", generated.source);
-                }
                 for route in &generated.routes {
                     prop_assert!(route.path.starts_with("/api"), "{route:?}");
                     prop_assert!(!route.methods.is_empty(), "{route:?}");
@@ -225,13 +237,8 @@ proptest! {
     fn valid_names_give_code_or_only_conflicts(
         files in prop::collection::vec(tame_route_file(), 1..10)
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        write_tree(dir.path(), &files);
-        match Builder::new().root(dir.path()).generate() {
+        match generate(&files) {
             Ok(generated) => {
-                if let Err(err) = syn::parse_file(&generated.source) {
-                    panic!("generated source does not parse: {err}\n{}", generated.source);
-                }
                 // Every route file (outside private `_` folders) is routed.
                 let public = files
                     .iter()

@@ -287,31 +287,38 @@ fn workspace() -> PathBuf {
         .unwrap()
 }
 
-/// A crate with `routes` route files, built in `target/bench-check`: with the generated
-/// router, or (`files_only`) with the route files as plain modules and no router at all —
-/// the floor, since rustc checks every handler either way.
-fn make_crate(root: &Path, routes: usize, files_only: bool) -> usize {
+/// A crate of its own beside the workspace: the manifest (the runtime, axum and serde as
+/// dependencies, plus `extra`), the workspace's lock file, and an empty `src/`.
+fn start_crate(root: &Path, name: &str, extra: &str) {
     let ws = workspace();
-    let (name, build_dependency) = if files_only {
-        ("scale_files_only", String::new())
-    } else {
-        (
-            "scale_app",
-            format!(
-                "[build-dependencies]\nfsroute-codegen = {{ path = {:?} }}\n",
-                ws.join("codegen")
-            ),
-        )
-    };
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
          [dependencies]\nfsroute = {{ path = {runtime:?} }}\naxum = \"0.8\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
-         serde_json = \"1\"\n\n{build_dependency}",
+         serde_json = \"1\"\n\n{extra}",
         runtime = ws.join("runtime"),
     );
     std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
     std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
     std::fs::create_dir_all(root.join("src")).unwrap();
+}
+
+fn codegen_build_dependency() -> String {
+    format!(
+        "[build-dependencies]\nfsroute-codegen = {{ path = {:?} }}\n",
+        workspace().join("codegen")
+    )
+}
+
+/// A crate with `routes` route files, built in `target/bench-check`: with the generated
+/// router, or (`files_only`) with the route files as plain modules and no router at all —
+/// the floor, since rustc checks every handler either way.
+fn make_crate(root: &Path, routes: usize, files_only: bool) -> usize {
+    let (name, build_dependency) = if files_only {
+        ("scale_files_only", String::new())
+    } else {
+        ("scale_app", codegen_build_dependency())
+    };
+    start_crate(root, name, &build_dependency);
     let files = make_tree(root, routes);
     let lib = if files_only {
         let mut modules = String::from("#![allow(dead_code, non_snake_case)]\n");
@@ -462,12 +469,8 @@ fn lower_case_handlers(root: &Path, routes: &[fsroute_codegen::RouteEntry]) {
 }
 
 fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) -> (usize, usize) {
-    let ws = workspace();
     let build_dependency = match variant {
-        Variant::Generated | Variant::GeneratedTyped => format!(
-            "[build-dependencies]\nfsroute-codegen = {{ path = {:?} }}\n",
-            ws.join("codegen")
-        ),
+        Variant::Generated | Variant::GeneratedTyped => codegen_build_dependency(),
         Variant::ByHand => String::new(),
         Variant::FolderRouter => {
             format!("axum-folder-router = \"={FOLDER_ROUTER_VERSION}\"\n")
@@ -478,15 +481,7 @@ fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) ->
              [build-dependencies]\nnextrs = {{ version = \"={NEXTRS_VERSION}\", features = [\"build\"] }}\n"
         ),
     };
-    let manifest = format!(
-        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
-         [dependencies]\nfsroute = {{ path = {runtime:?} }}\naxum = \"0.8\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
-         serde_json = \"1\"\n\n{build_dependency}",
-        runtime = ws.join("runtime"),
-    );
-    std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
-    std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
-    std::fs::create_dir_all(root.join("src")).unwrap();
+    start_crate(root, name, &build_dependency);
     // No route groups: the peer would make `(area0)` a module name, which cannot be one.
     let files = make_tree_with(root, routes, false);
     let generated = Builder::new().root(root).generate().expect("a valid tree");

@@ -264,6 +264,9 @@ struct Tally {
     samples: Mutex<Vec<String>>,
 }
 
+/// One of a [`Tally`]'s counters.
+type Counter = fn(&Tally) -> &AtomicU64;
+
 impl Tally {
     fn sample(&self, what: String) {
         let mut samples = self.samples.lock().unwrap();
@@ -562,7 +565,7 @@ async fn mixed_load(binary: &Path, options: &Options, report: &mut String) -> bo
     let panicked = server.log_mentions_panic();
     let stored = stored(dir.path()).await;
     let (lost, duplicated, unacknowledged) = compare(&acknowledged, &stored);
-    let count = |f: fn(&Tally) -> &AtomicU64| {
+    let count = |f: Counter| {
         f(&work.tally).load(Ordering::SeqCst) + f(&steady.tally).load(Ordering::SeqCst)
     };
     let server_errors = count(|t| &t.server_errors);
@@ -598,8 +601,7 @@ async fn mixed_load(binary: &Path, options: &Options, report: &mut String) -> bo
     let rate = |requests: usize, elapsed: Duration| {
         format!("{:.0}", requests as f64 / elapsed.as_secs_f64())
     };
-    let get =
-        |tally: &Tally, f: fn(&Tally) -> &AtomicU64| f(tally).load(Ordering::SeqCst).to_string();
+    let get = |tally: &Tally, f: Counter| f(tally).load(Ordering::SeqCst).to_string();
     row(
         report,
         "time",
@@ -612,30 +614,20 @@ async fn mixed_load(binary: &Path, options: &Options, report: &mut String) -> bo
         rate(options.requests, elapsed),
         rate(options.requests, steady_elapsed),
     );
-    row(
-        report,
-        "2xx",
-        get(&work.tally, |t| &t.success),
-        get(&steady.tally, |t| &t.success),
-    );
-    row(
-        report,
-        "4xx",
-        get(&work.tally, |t| &t.client_errors),
-        get(&steady.tally, |t| &t.client_errors),
-    );
-    row(
-        report,
-        "5xx",
-        get(&work.tally, |t| &t.server_errors),
-        get(&steady.tally, |t| &t.server_errors),
-    );
-    row(
-        report,
-        "connection errors",
-        get(&work.tally, |t| &t.connection_errors),
-        get(&steady.tally, |t| &t.connection_errors),
-    );
+    let counts: [(&str, Counter); 4] = [
+        ("2xx", |t| &t.success),
+        ("4xx", |t| &t.client_errors),
+        ("5xx", |t| &t.server_errors),
+        ("connection errors", |t| &t.connection_errors),
+    ];
+    for (name, count) in counts {
+        row(
+            report,
+            name,
+            get(&work.tally, count),
+            get(&steady.tally, count),
+        );
+    }
     row(
         report,
         "memory at the start of the phase",
