@@ -6,6 +6,66 @@
 
 use std::fmt;
 
+/// Declares [`Code`]: one variant per rule, its kebab-case text, and the list of all.
+macro_rules! codes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// The rule a diagnostic reports. Its text is stable: tests, docs and users' scripts
+        /// match on it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &[Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    AppDirMissing => "app-dir-missing",
+    Unreadable => "unreadable",
+    NonUtf8Path => "non-utf8-path",
+    MisnamedFile => "misnamed-file",
+    MalformedSegment => "malformed-segment",
+    EmptyParamName => "empty-param-name",
+    OptionalParam => "optional-param",
+    InvalidParamName => "invalid-param-name",
+    EmptyGroup => "empty-group",
+    MalformedGroup => "malformed-group",
+    InterceptingRoute => "intercepting-route",
+    ParallelRoute => "parallel-route",
+    DotSegment => "dot-segment",
+    InvalidPercentEncoding => "invalid-percent-encoding",
+    UnparsableRouteFile => "unparsable-route-file",
+    NoMethods => "no-methods",
+    WrongCaseMethod => "wrong-case-method",
+    PrivateMethod => "private-method",
+    MethodNotAFunction => "method-not-a-function",
+    PrivateRouteMiddleware => "private-route-middleware",
+    PrivateConfig => "private-config",
+    UnknownConfig => "unknown-config",
+    MissingMiddleware => "missing-middleware",
+    PrivateMiddleware => "private-middleware",
+    UnusedMiddleware => "unused-middleware",
+    CatchAllNotLast => "catch-all-not-last",
+    RepeatedParam => "repeated-param",
+    ConflictingParamNames => "conflicting-param-names",
+    CatchAllBesideOptional => "catch-all-beside-optional",
+    ParamBesideCatchAll => "param-beside-catch-all",
+    RouteBesideOptionalCatchAll => "route-beside-optional-catch-all",
+    DuplicateRoute => "duplicate-route",
+    InvalidStateType => "invalid-state-type",
+    NotInBuildScript => "not-in-build-script",
+    WriteFailed => "write-failed",
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Error,
@@ -77,7 +137,8 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable kebab-case name of the rule (`conflicting-param-names`), for tests and docs.
+    /// Stable kebab-case name of the rule (`conflicting-param-names`), for tests and docs:
+    /// the text of a [`Code`].
     pub code: &'static str,
     /// One sentence saying what is wrong; names every file or folder involved.
     pub message: String,
@@ -88,29 +149,29 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn error(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
-            code,
+            code: code.as_str(),
             message: message.into(),
             locations: Vec::new(),
             help: None,
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message)
         }
     }
 
-    pub fn at(mut self, location: Location) -> Self {
+    pub(crate) fn at(mut self, location: Location) -> Self {
         self.locations.push(location);
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -176,17 +237,52 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Sorted, de-duplicated: errors first, then by place, so output does not depend on walk order.
-pub(crate) fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort_by(|a, b| {
-        (a.severity, &a.locations, a.code, &a.message).cmp(&(
-            b.severity,
-            &b.locations,
-            b.code,
-            &b.message,
-        ))
-    });
-    diagnostics.dedup();
+/// Where every step puts the problems it finds. Steps never stop at the first one: a run
+/// reports all of them at once.
+#[derive(Debug, Default)]
+pub(crate) struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    pub fn append(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.error_count() > 0
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Sorted, de-duplicated: errors first, then by place, so output does not depend on
+    /// walk order.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.0.sort_by(|a, b| {
+            (a.severity, &a.locations, a.code, &a.message).cmp(&(
+                b.severity,
+                &b.locations,
+                b.code,
+                &b.message,
+            ))
+        });
+        self.0.dedup();
+        self.0
+    }
+
+    #[cfg(test)]
+    pub fn codes(&self) -> Vec<&'static str> {
+        self.0.iter().map(|d| d.code).collect()
+    }
+
+    #[cfg(test)]
+    pub fn as_slice(&self) -> &[Diagnostic] {
+        &self.0
+    }
 }
 
 #[cfg(test)]
@@ -195,7 +291,7 @@ mod tests {
 
     #[test]
     fn one_line_form_has_place_message_and_help() {
-        let d = Diagnostic::error("x", "something is wrong")
+        let d = Diagnostic::error(Code::WriteFailed, "something is wrong")
             .at(Location::at("app/api/route.rs", 3, 14))
             .help("fix it");
         assert_eq!(
@@ -206,12 +302,12 @@ mod tests {
 
     #[test]
     fn rustc_form_marks_the_column() {
-        let d = Diagnostic::warning("lowercase-method", "`get` is not exported as a method")
+        let d = Diagnostic::warning(Code::WrongCaseMethod, "`get` is not exported as a method")
             .at(Location::at("app/route.rs", 2, 14).with_snippet("pub async fn get() {}", 3))
             .help("rename it to `GET`");
         assert_eq!(
             d.render(),
-            "warning[lowercase-method]: `get` is not exported as a method\n  \
+            "warning[wrong-case-method]: `get` is not exported as a method\n  \
              --> app/route.rs:2:14\n  |\n2 | pub async fn get() {}\n  |              ^^^\n  \
              = help: rename it to `GET`\n"
         );
@@ -219,7 +315,7 @@ mod tests {
 
     #[test]
     fn newlines_never_reach_the_one_line_form() {
-        let d = Diagnostic::error("x", "a\nb");
+        let d = Diagnostic::error(Code::WriteFailed, "a\nb");
         assert_eq!(d.render_line(), "a b");
     }
 }

@@ -4,113 +4,11 @@
 //! `pub use somewhere::handler as GET;`. A file that does not parse is still routed
 //! (without methods) so that rustc, not we, reports the syntax error at its real place.
 
-use std::fmt;
-
-use crate::diagnostic::{Diagnostic, Location};
-use crate::items::{self, TopItem};
+use crate::conventions::{ConfigConst, MIDDLEWARE_FN, Method};
+use crate::diagnostic::{Diagnostics, Location};
 use crate::messages;
-
-/// The methods a route file can export, in the order the route table prints them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Method {
-    Get,
-    Head,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Options,
-}
-
-impl Method {
-    pub const ALL: [Method; 7] = [
-        Method::Get,
-        Method::Head,
-        Method::Post,
-        Method::Put,
-        Method::Patch,
-        Method::Delete,
-        Method::Options,
-    ];
-
-    /// The exported name, which is also the HTTP method.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Options => "OPTIONS",
-        }
-    }
-
-    /// The `MethodRouter` method that registers it (`.get(…)`).
-    pub fn router_fn(self) -> &'static str {
-        match self {
-            Method::Get => "get",
-            Method::Head => "head",
-            Method::Post => "post",
-            Method::Put => "put",
-            Method::Patch => "patch",
-            Method::Delete => "delete",
-            Method::Options => "options",
-        }
-    }
-
-    pub fn from_export_name(name: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.as_str() == name)
-    }
-
-    /// `get`, `Get`: the right method in the wrong case.
-    fn from_wrong_case(name: &str) -> Option<Method> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.as_str() != name && m.as_str().eq_ignore_ascii_case(name))
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Route segment config: the constants a route file may export, as in Next.js's
-/// `export const maxDuration`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ConfigConst {
-    /// `pub const MAX_DURATION: u64` seconds; a JSON 504 after it.
-    MaxDuration,
-    /// `pub const BODY_LIMIT: usize` bytes; a JSON 413 past it.
-    BodyLimit,
-    /// `pub const REVALIDATE: u64` seconds; GET responses cached per URL.
-    Revalidate,
-}
-
-impl ConfigConst {
-    pub const ALL: [ConfigConst; 3] = [
-        ConfigConst::MaxDuration,
-        ConfigConst::BodyLimit,
-        ConfigConst::Revalidate,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ConfigConst::MaxDuration => "MAX_DURATION",
-            ConfigConst::BodyLimit => "BODY_LIMIT",
-            ConfigConst::Revalidate => "REVALIDATE",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<ConfigConst> {
-        ConfigConst::ALL.into_iter().find(|c| c.name() == name)
-    }
-}
-
-/// The name of the middleware function, in `middleware.rs` and in route files.
-pub const MIDDLEWARE_FN: &str = "middleware";
+use crate::suggest;
+use crate::top_items::{self, TopItem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteFileAnalysis {
@@ -120,25 +18,20 @@ pub struct RouteFileAnalysis {
     pub middleware: bool,
     /// The route segment config constants it exports, sorted.
     pub config: Vec<ConfigConst>,
-    /// False when `syn` could not parse the file.
-    pub parsed: bool,
-    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// `path` is the file as diagnostics should name it.
-pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
+pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> RouteFileAnalysis {
     let mut analysis = RouteFileAnalysis::default();
-    let items = match items::parse(source) {
+    let items = match top_items::parse(source) {
         Ok(items) => items,
         Err(err) => {
             let location = locate(source, path, err.span(), 1);
-            analysis
-                .diagnostics
-                .push(messages::unparsable_route_file(path, &err.to_string()).at(location));
+            diagnostics.push(messages::unparsable_route_file(path, &err.to_string()).at(location));
             return analysis;
         }
     };
-    analysis.parsed = true;
+    let errors_before = diagnostics.error_count();
     for item in &items {
         match item {
             TopItem::Fn { vis, ident } => {
@@ -149,24 +42,19 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                         analysis.middleware = true;
                     } else {
                         let location = locate(source, path, ident.span(), width);
-                        analysis
-                            .diagnostics
-                            .push(messages::private_route_middleware(path).at(location));
+                        diagnostics.push(messages::private_route_middleware(path).at(location));
                     }
                 } else if let Some(method) = Method::from_export_name(&name) {
                     if is_visible_to_parent(vis) {
                         analysis.methods.push(method);
                     } else {
                         let location = locate(source, path, ident.span(), width);
-                        analysis
-                            .diagnostics
-                            .push(messages::private_method(path, method).at(location));
+                        diagnostics.push(messages::private_method(path, method).at(location));
                     }
                 } else if let Some(method) = Method::from_wrong_case(&name) {
                     if is_visible_to_parent(vis) {
                         let location = locate(source, path, ident.span(), width);
-                        analysis
-                            .diagnostics
+                        diagnostics
                             .push(messages::wrong_case_method(path, &name, method).at(location));
                     }
                 }
@@ -176,16 +64,12 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                 let location = || locate(source, path, ident.span(), name.len());
                 match ConfigConst::from_name(&name) {
                     Some(config) if is_visible_to_parent(vis) => analysis.config.push(config),
-                    Some(config) => analysis
-                        .diagnostics
+                    Some(config) => diagnostics
                         .push(messages::private_config(path, config.name()).at(location())),
                     None if is_visible_to_parent(vis)
-                        && (is_screaming_case(&name)
-                            || messages::closest_config(&name).is_some()) =>
+                        && (is_screaming_case(&name) || suggest::config_const(&name).is_some()) =>
                     {
-                        analysis
-                            .diagnostics
-                            .push(messages::unknown_config(path, &name).at(location()))
+                        diagnostics.push(messages::unknown_config(path, &name).at(location()))
                     }
                     None => {}
                 }
@@ -198,8 +82,7 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
                         "static"
                     };
                     let location = locate(source, path, ident.span(), method.as_str().len());
-                    analysis
-                        .diagnostics
+                    diagnostics
                         .push(messages::method_not_a_function(path, method, kind).at(location));
                 }
             }
@@ -219,10 +102,10 @@ pub fn analyze(source: &str, path: &str) -> RouteFileAnalysis {
     analysis.methods.dedup();
     analysis.config.sort();
     analysis.config.dedup();
-    if analysis.methods.is_empty() && !analysis.diagnostics.iter().any(Diagnostic::is_error) {
-        analysis
-            .diagnostics
-            .push(messages::no_methods(path).at(Location::path(path)));
+    // An error in the file is the thing to fix first; "no methods" would only repeat it.
+    let new_errors = diagnostics.error_count() > errors_before;
+    if analysis.methods.is_empty() && !new_errors {
+        diagnostics.push(messages::no_methods(path).at(Location::path(path)));
     }
     analysis
 }
@@ -241,12 +124,14 @@ fn is_screaming_case(name: &str) -> bool {
 
 /// What is wrong with a `middleware.rs`, if anything: it must export `pub async fn
 /// middleware`. A file that does not parse is used as it is, so that rustc reports it.
-pub fn analyze_middleware(source: &str, path: &str) -> Vec<Diagnostic> {
-    let items = match items::parse(source) {
+/// There is nothing else to learn from the file.
+pub fn analyze_middleware(source: &str, path: &str, diagnostics: &mut Diagnostics) {
+    let items = match top_items::parse(source) {
         Ok(items) => items,
         Err(err) => {
             let location = locate(source, path, err.span(), 1);
-            return vec![messages::unparsable_route_file(path, &err.to_string()).at(location)];
+            diagnostics.push(messages::unparsable_route_file(path, &err.to_string()).at(location));
+            return;
         }
     };
     let found = items.iter().find_map(|item| match item {
@@ -264,14 +149,14 @@ pub fn analyze_middleware(source: &str, path: &str) -> Vec<Diagnostic> {
         _ => None,
     });
     match found {
-        Some((true, _)) => Vec::new(),
-        Some((false, span)) => vec![messages::private_middleware(path).at(locate(
+        Some((true, _)) => {}
+        Some((false, span)) => diagnostics.push(messages::private_middleware(path).at(locate(
             source,
             path,
             span,
             MIDDLEWARE_FN.len(),
-        ))],
-        None => vec![messages::missing_middleware(path).at(Location::path(path))],
+        ))),
+        None => diagnostics.push(messages::missing_middleware(path).at(Location::path(path))),
     }
 }
 
@@ -313,8 +198,34 @@ fn locate(source: &str, path: &str, span: proc_macro2::Span, width: usize) -> Lo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Diagnostic;
 
-    fn codes(analysis: &RouteFileAnalysis) -> Vec<&'static str> {
+    /// The analysis with the problems found in it.
+    struct Analyzed {
+        methods: Vec<Method>,
+        middleware: bool,
+        config: Vec<ConfigConst>,
+        diagnostics: Vec<Diagnostic>,
+    }
+
+    fn analyze(source: &str, path: &str) -> Analyzed {
+        let mut diagnostics = Diagnostics::default();
+        let analysis = super::analyze(source, path, &mut diagnostics);
+        Analyzed {
+            methods: analysis.methods,
+            middleware: analysis.middleware,
+            config: analysis.config,
+            diagnostics: diagnostics.as_slice().to_vec(),
+        }
+    }
+
+    fn analyze_middleware(source: &str, path: &str) -> Vec<Diagnostic> {
+        let mut diagnostics = Diagnostics::default();
+        super::analyze_middleware(source, path, &mut diagnostics);
+        diagnostics.as_slice().to_vec()
+    }
+
+    fn codes(analysis: &Analyzed) -> Vec<&'static str> {
         analysis.diagnostics.iter().map(|d| d.code).collect()
     }
 
@@ -328,7 +239,6 @@ mod tests {
              async fn helper() {}\n",
             "app/route.rs",
         );
-        assert!(a.parsed);
         assert_eq!(a.methods, [Method::Get, Method::Post, Method::Delete]);
         assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
     }
@@ -414,7 +324,6 @@ mod tests {
     #[test]
     fn unparsable_file_is_kept_with_a_warning() {
         let a = analyze("pub async fn GET( {\n", "app/route.rs");
-        assert!(!a.parsed);
         assert!(a.methods.is_empty());
         assert_eq!(codes(&a), ["unparsable-route-file"]);
         assert!(!a.diagnostics[0].is_error());

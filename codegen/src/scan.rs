@@ -7,28 +7,10 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::diagnostic::Diagnostic;
+use crate::conventions::FileKind;
+use crate::diagnostic::Diagnostics;
 use crate::messages;
-
-pub const ROUTE_FILE: &str = "route.rs";
-pub const MIDDLEWARE_FILE: &str = "middleware.rs";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FileKind {
-    /// `route.rs`: handlers for one URL.
-    Route,
-    /// `middleware.rs`: wraps every route in its folder's subtree.
-    Middleware,
-}
-
-impl FileKind {
-    pub fn file_name(self) -> &'static str {
-        match self {
-            FileKind::Route => ROUTE_FILE,
-            FileKind::Middleware => MIDDLEWARE_FILE,
-        }
-    }
-}
+use crate::suggest;
 
 /// A `route.rs` or `middleware.rs` file found under the app folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,20 +22,17 @@ pub struct ScannedFile {
     pub path: PathBuf,
 }
 
-/// Everything the walk found: route files in sorted order, plus problems it met.
-#[derive(Debug, Default)]
-pub struct Scan {
-    pub files: Vec<ScannedFile>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// `display` turns a path inside the app folder into the text diagnostics show.
-pub fn scan(app_dir: &Path, display: &dyn Fn(&Path) -> String) -> Scan {
-    let mut scan = Scan::default();
+/// Every route and middleware file under `app_dir`, parents before children. `display`
+/// turns a path inside the app folder into the text diagnostics show.
+pub fn scan(
+    app_dir: &Path,
+    display: &dyn Fn(&Path) -> String,
+    diagnostics: &mut Diagnostics,
+) -> Vec<ScannedFile> {
+    let mut files = Vec::new();
     if !app_dir.is_dir() {
-        scan.diagnostics
-            .push(messages::app_dir_missing(&display(app_dir)));
-        return scan;
+        diagnostics.push(messages::app_dir_missing(&display(app_dir)));
+        return files;
     }
     // Sorted so that the output never depends on the order the file system lists entries in.
     let walker = WalkDir::new(app_dir)
@@ -65,8 +44,7 @@ pub fn scan(app_dir: &Path, display: &dyn Fn(&Path) -> String) -> Scan {
             Ok(entry) => entry,
             Err(err) => {
                 let path = err.path().unwrap_or(app_dir);
-                scan.diagnostics
-                    .push(messages::unreadable(&display(path), &err.to_string()));
+                diagnostics.push(messages::unreadable(&display(path), &err.to_string()));
                 continue;
             }
         };
@@ -74,16 +52,11 @@ pub fn scan(app_dir: &Path, display: &dyn Fn(&Path) -> String) -> Scan {
             continue;
         }
         let file_name = entry.file_name().to_string_lossy();
-        let kind = match file_name.as_ref() {
-            ROUTE_FILE => FileKind::Route,
-            MIDDLEWARE_FILE => FileKind::Middleware,
-            other => {
-                if let Some(meant) = near_miss(other) {
-                    scan.diagnostics
-                        .push(messages::misnamed_file(&display(entry.path()), meant));
-                }
-                continue;
+        let Some(kind) = FileKind::from_file_name(&file_name) else {
+            if let Some(meant) = suggest::file_name(&file_name) {
+                diagnostics.push(messages::misnamed_file(&display(entry.path()), meant));
             }
+            continue;
         };
         let relative = entry
             .path()
@@ -98,34 +71,22 @@ pub fn scan(app_dir: &Path, display: &dyn Fn(&Path) -> String) -> Scan {
             }
         }
         if !utf8 {
-            scan.diagnostics
-                .push(messages::non_utf8_path(&display(entry.path())));
+            diagnostics.push(messages::non_utf8_path(&display(entry.path())));
             continue;
         }
-        scan.files.push(ScannedFile {
+        files.push(ScannedFile {
             kind,
             folders,
             path: entry.path().to_path_buf(),
         });
     }
     // Parents before children, whatever the walk met first.
-    scan.files
-        .sort_by(|a, b| (&a.folders, a.kind).cmp(&(&b.folders, b.kind)));
-    scan
+    files.sort_by(|a, b| (&a.folders, a.kind).cmp(&(&b.folders, b.kind)));
+    files
 }
 
 fn is_private(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().first() == Some(&b'_')
-}
-
-/// `Route.rs`, `routes.rs`, `Middleware.rs`: close enough that the user surely meant one
-/// of ours.
-fn near_miss(name: &str) -> Option<&'static str> {
-    match name.to_ascii_lowercase().as_str() {
-        "route.rs" | "routes.rs" => Some(ROUTE_FILE),
-        "middleware.rs" | "middlewares.rs" => Some(MIDDLEWARE_FILE),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -147,6 +108,16 @@ mod tests {
         path.display().to_string()
     }
 
+    /// The files found, and the codes of the problems met.
+    fn scan(
+        dir: &Path,
+        display: &dyn Fn(&Path) -> String,
+    ) -> (Vec<ScannedFile>, Vec<&'static str>) {
+        let mut diagnostics = Diagnostics::default();
+        let files = super::scan(dir, display, &mut diagnostics);
+        (files, diagnostics.codes())
+    }
+
     #[test]
     fn finds_route_files_in_sorted_order_and_skips_private_folders() {
         let dir = tree(&[
@@ -159,10 +130,9 @@ mod tests {
             "api/(admin)/middleware.rs",
             "route.rs",
         ]);
-        let scan = scan(dir.path(), &show);
-        assert!(scan.diagnostics.is_empty(), "{:?}", scan.diagnostics);
-        let files: Vec<String> = scan
-            .files
+        let (files, problems) = scan(dir.path(), &show);
+        assert!(problems.is_empty(), "{problems:?}");
+        let files: Vec<String> = files
             .iter()
             .map(|f| format!("{}/{}", f.folders.join("/"), f.kind.file_name()))
             .collect();
@@ -181,9 +151,8 @@ mod tests {
     #[test]
     fn missing_app_folder_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let scan = scan(&dir.path().join("nope"), &show);
-        assert_eq!(scan.diagnostics.len(), 1);
-        assert_eq!(scan.diagnostics[0].code, "app-dir-missing");
+        let (_, problems) = scan(&dir.path().join("nope"), &show);
+        assert_eq!(problems, ["app-dir-missing"]);
     }
 
     #[test]
@@ -194,9 +163,11 @@ mod tests {
             "api/y/router.rs",
             "api/z/Middleware.rs",
         ]);
-        let scan = scan(dir.path(), &show);
-        assert!(scan.files.is_empty());
-        let codes: Vec<_> = scan.diagnostics.iter().map(|d| d.code).collect();
-        assert_eq!(codes, ["misnamed-file", "misnamed-file", "misnamed-file"]);
+        let (files, problems) = scan(dir.path(), &show);
+        assert!(files.is_empty());
+        assert_eq!(
+            problems,
+            ["misnamed-file", "misnamed-file", "misnamed-file"]
+        );
     }
 }

@@ -6,15 +6,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::messages;
+use crate::routes::{Route, RouteTable};
 use crate::segment::Segment;
-use crate::tree::{Route, Tree};
 
-pub fn validate(tree: &Tree, app_display: &str) -> Vec<Diagnostic> {
-    let routes = &tree.routes;
-    let mut diagnostics = Vec::new();
-    for middleware in &tree.middlewares {
+pub fn validate(table: &RouteTable, app_display: &str, diagnostics: &mut Diagnostics) {
+    let routes = &table.routes;
+    for middleware in &table.middlewares {
         if middleware.wraps == 0 {
             diagnostics.push(
                 messages::unused_middleware(&middleware.display)
@@ -23,12 +22,11 @@ pub fn validate(tree: &Tree, app_display: &str) -> Vec<Diagnostic> {
         }
     }
     for route in routes {
-        check_catch_all_is_last(route, app_display, &mut diagnostics);
-        check_repeated_params(route, app_display, &mut diagnostics);
+        check_catch_all_is_last(route, app_display, diagnostics);
+        check_repeated_params(route, app_display, diagnostics);
     }
-    check_siblings(routes, app_display, &mut diagnostics);
-    check_one_file_per_url(routes, &mut diagnostics);
-    diagnostics
+    check_siblings(routes, app_display, diagnostics);
+    check_one_file_per_url(routes, diagnostics);
 }
 
 /// Indices into `route.segments` of the segments that are in the URL.
@@ -41,7 +39,7 @@ fn url_indices(route: &Route) -> impl Iterator<Item = usize> + '_ {
         .map(|(index, _)| index)
 }
 
-fn check_catch_all_is_last(route: &Route, app_display: &str, out: &mut Vec<Diagnostic>) {
+fn check_catch_all_is_last(route: &Route, app_display: &str, out: &mut Diagnostics) {
     let indices: Vec<usize> = url_indices(route).collect();
     if let Some(position) = indices[..indices.len().saturating_sub(1)]
         .iter()
@@ -55,7 +53,7 @@ fn check_catch_all_is_last(route: &Route, app_display: &str, out: &mut Vec<Diagn
     }
 }
 
-fn check_repeated_params(route: &Route, app_display: &str, out: &mut Vec<Diagnostic>) {
+fn check_repeated_params(route: &Route, app_display: &str, out: &mut Diagnostics) {
     let mut by_name: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (index, segment) in route.segments.iter().enumerate() {
         if let Some(name) = segment.param_name() {
@@ -99,7 +97,7 @@ fn parent_key(route: &Route, upto: usize) -> Vec<String> {
         .collect()
 }
 
-fn check_siblings(routes: &[Route], app_display: &str, out: &mut Vec<Diagnostic>) {
+fn check_siblings(routes: &[Route], app_display: &str, out: &mut Diagnostics) {
     let mut positions: BTreeMap<Vec<String>, Position> = BTreeMap::new();
     for route in routes {
         for (index, segment) in route.segments.iter().enumerate() {
@@ -159,7 +157,7 @@ fn folder_diagnostic(diagnostic: Diagnostic, folders: &[String]) -> Diagnostic {
         .fold(diagnostic, |d, folder| d.at(Location::path(folder)))
 }
 
-fn check_one_file_per_url(routes: &[Route], out: &mut Vec<Diagnostic>) {
+fn check_one_file_per_url(routes: &[Route], out: &mut Diagnostics) {
     let mut by_path: BTreeMap<String, Vec<&Route>> = BTreeMap::new();
     for route in routes {
         for path in route.axum_paths() {
@@ -215,31 +213,13 @@ fn ends_in_optional_catch_all(route: &Route) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route_file::{Method, RouteFileAnalysis};
-    use crate::scan::FileKind;
-    use crate::tree::{RouteSource, build_tree};
+    use crate::routes::tests::{source, table};
 
     fn check(folders: &[&str]) -> Vec<Diagnostic> {
-        let sources = folders
-            .iter()
-            .map(|f| RouteSource {
-                kind: FileKind::Route,
-                folders: f
-                    .split('/')
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
-                path: format!("/abs/{f}/route.rs").into(),
-                analysis: RouteFileAnalysis {
-                    methods: vec![Method::Get],
-                    parsed: true,
-                    ..Default::default()
-                },
-            })
-            .collect();
-        let (tree, errors) = build_tree(sources, "app");
-        assert!(errors.is_empty());
-        validate(&tree, "app")
+        let table = table(folders.iter().map(|f| source(f)).collect());
+        let mut diagnostics = Diagnostics::default();
+        validate(&table, "app", &mut diagnostics);
+        diagnostics.as_slice().to_vec()
     }
 
     fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {

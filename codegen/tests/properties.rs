@@ -276,13 +276,13 @@ proptest! {
 
     #[test]
     fn any_folder_name_parses_or_is_refused_without_panicking(name in folder_name()) {
-        let _ = fsroute_codegen::segment::parse_segment(&name);
+        let _ = fsroute_codegen::__internals::parse_segment(&name);
     }
 
     #[test]
     fn any_text_as_a_route_file_is_analysed_without_panicking(source in route_source()) {
-        let _ = fsroute_codegen::route_file::analyze(&source, "app/api/route.rs");
-        let _ = fsroute_codegen::route_file::analyze_middleware(&source, "app/api/middleware.rs");
+        let _ = fsroute_codegen::__internals::analyze_route_file(&source, "app/api/route.rs");
+        let _ = fsroute_codegen::__internals::analyze_middleware_file(&source, "app/api/middleware.rs");
     }
 }
 

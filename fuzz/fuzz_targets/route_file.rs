@@ -10,6 +10,6 @@ fuzz_target!(|bytes: &[u8]| {
     let Ok(source) = std::str::from_utf8(bytes) else {
         return;
     };
-    let _ = fsroute_codegen::route_file::analyze(source, "app/api/route.rs");
-    let _ = fsroute_codegen::route_file::analyze_middleware(source, "app/api/middleware.rs");
+    let _ = fsroute_codegen::__internals::analyze_route_file(source, "app/api/route.rs");
+    let _ = fsroute_codegen::__internals::analyze_middleware_file(source, "app/api/middleware.rs");
 });

@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|name: &str| {
-    let _ = fsroute_codegen::segment::parse_segment(name);
+    let _ = fsroute_codegen::__internals::parse_segment(name);
 });

@@ -276,38 +276,3 @@ fn a_handler_with_an_argument_that_is_no_extractor_gets_axums_hint() {
     assert!(stderr.contains("rt::erase(api_orders::GET)"), "{stderr}");
     assert!(stderr.contains("#[axum::debug_handler]"), "{stderr}");
 }
-
-#[test]
-fn fsroute_new_creates_an_app_that_builds_and_passes_its_own_tests() {
-    let parent = tempfile::Builder::new()
-        .prefix("fsroute-new-")
-        .tempdir()
-        .unwrap();
-    let dir = parent.path().join("shop-api");
-    let created = fsroute_codegen::scaffold::create(&dir, "shop-api").unwrap();
-    assert!(
-        created
-            .files
-            .iter()
-            .any(|f| f.ends_with("app/api/health/route.rs"))
-    );
-
-    let output = Command::new(env!("CARGO"))
-        .args(["test", "--offline"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/nested"))
-        .env_remove("CARGO_MANIFEST_DIR")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}\n{stdout}", stderr(&output));
-    // Its own suite ran: the API flow and the shutdown test, under its own crate name.
-    assert!(
-        stdout.contains("test register_then_login ... ok"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("test sigterm_finishes_the_in_flight_request_then_exits ... ok"),
-        "{stdout}"
-    );
-}

@@ -201,74 +201,26 @@ fn generation(sizes: &[usize]) -> String {
     out
 }
 
-/// Where the time goes at one size: each pipeline step timed on its own.
+/// Where the time goes at one size: each pipeline step timed on its own, as the
+/// generator runs it (the read step on all cores).
 fn phases(size: usize) -> String {
-    use fsroute_codegen::{emit, route_file, scan, tree, validate};
     let dir = tempfile::tempdir().unwrap();
     let files = make_tree(dir.path(), size);
-    let app = dir.path().join("app");
-    let show = |path: &Path| {
-        path.strip_prefix(dir.path())
-            .unwrap_or(path)
-            .display()
-            .to_string()
-    };
+    let builder = Builder::new().root(dir.path()).app_dir("app");
+    let times = fsroute_codegen::__internals::step_times(&builder);
+    let source = builder.generate().unwrap().source;
 
-    let started = Instant::now();
-    let scanned = scan::scan(&app, &show);
-    let scan_time = started.elapsed();
-
-    let started = Instant::now();
-    let sources: Vec<tree::RouteSource> = scanned
-        .files
-        .into_iter()
-        .map(|file| {
-            let text = std::fs::read_to_string(&file.path).unwrap();
-            let analysis = match file.kind {
-                scan::FileKind::Route => route_file::analyze(&text, &show(&file.path)),
-                scan::FileKind::Middleware => {
-                    route_file::analyze_middleware(&text, &show(&file.path));
-                    route_file::RouteFileAnalysis::default()
-                }
-            };
-            tree::RouteSource {
-                kind: file.kind,
-                folders: file.folders,
-                path: file.path,
-                analysis,
-            }
-        })
-        .collect();
-    let parse_time = started.elapsed();
-
-    let started = Instant::now();
-    let (tree, _) = tree::build_tree(sources, "app");
-    let tree_time = started.elapsed();
-
-    let started = Instant::now();
-    let problems = validate::validate(&tree, "app");
-    assert!(problems.iter().all(|d| !d.is_error()));
-    let validate_time = started.elapsed();
-
-    let started = Instant::now();
-    let source = emit::emit(
-        &tree,
-        &emit::EmitOptions {
-            app_display: "app",
-            state: "()",
-        },
-    );
-    let emit_time = started.elapsed();
-
-    let total = scan_time + parse_time + tree_time + validate_time + emit_time;
+    let total: Duration = times.iter().map(|(_, time)| *time).sum();
     let mut out = format!("| step ({files} route files) | time | share |\n| --- | ---: | ---: |\n");
-    for (step, time) in [
-        ("scan (walk the folder)", scan_time),
-        ("read and parse route files (syn)", parse_time),
-        ("tree (segments, sort, names)", tree_time),
-        ("validate", validate_time),
-        ("emit (write the source)", emit_time),
-    ] {
+    for (step, time) in times {
+        let step = match step {
+            "scan" => "scan (walk the folder)",
+            "read" => "read and parse route files (syn, all cores)",
+            "routes" => "routes (segments, sort, middleware)",
+            "validate" => "validate",
+            "emit" => "emit (module names, write the source)",
+            other => other,
+        };
         let _ = writeln!(
             out,
             "| {step} | {:.1} ms | {:.0} % |",

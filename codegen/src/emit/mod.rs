@@ -11,10 +11,16 @@
 //! writes is simple and fixed; tests parse the output with `syn`, compile it, and pin it
 //! with snapshots.
 
+mod names;
+
 use std::fmt::Write as _;
 
-use crate::route_file::{ConfigConst, Method};
-use crate::tree::{Route, Tree};
+use crate::conventions::{ConfigConst, MIDDLEWARE_FN, Method};
+use crate::routes::{Route, RouteTable};
+use names::{ModuleNames, module_names};
+
+/// The name the generated code gives `::fsroute::__private`; no route module may take it.
+const RUNTIME_ALIAS: &str = "rt";
 
 /// How many `.route(…)` calls one statement of `router()` chains: rustc recurses once per
 /// chained call, and a chain of thousands overflows its stack.
@@ -43,9 +49,16 @@ fn doc_text(text: &str) -> String {
         .collect()
 }
 
-pub fn emit(tree: &Tree, options: &EmitOptions<'_>) -> String {
-    let routes = &tree.routes;
-    let routed: Vec<&Route> = routes.iter().filter(|route| route.is_routed()).collect();
+pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
+    let routes = &table.routes;
+    let names = module_names(table);
+    // Each route with its module name, routed ones only.
+    let routed: Vec<(&Route, &str)> = routes
+        .iter()
+        .zip(&names.routes)
+        .filter(|(route, _)| route.is_routed())
+        .map(|(route, module)| (route, module.as_str()))
+        .collect();
     let mut out = String::with_capacity(1024 + routes.len() * 1024);
     let app = options.app_display.trim_end_matches('/');
     let _ = writeln!(
@@ -64,23 +77,26 @@ pub fn emit(tree: &Tree, options: &EmitOptions<'_>) -> String {
         "// {} route files, {} routed, {} middleware files.\n",
         routes.len(),
         routed.len(),
-        tree.middlewares.len()
+        table.middlewares.len()
     );
 
-    out.push_str("use ::fsroute::__private as rt;\n");
-    if routed.iter().any(|route| has_layers(route)) {
+    let _ = writeln!(out, "use ::fsroute::__private as {RUNTIME_ALIAS};");
+    if routed.iter().any(|(route, _)| has_layers(route)) {
         // `.wrap(…)` chains layers; only imported where a route has one.
-        out.push_str("use rt::Wrap as _;\n");
+        let _ = writeln!(out, "use {RUNTIME_ALIAS}::Wrap as _;");
     }
     out.push('\n');
 
     let modules = routes
         .iter()
-        .map(|route| (&route.module, &route.path, &route.display))
+        .zip(&names.routes)
+        .map(|(route, module)| (module, &route.path, &route.display))
         .chain(
-            tree.middlewares
+            table
+                .middlewares
                 .iter()
-                .map(|m| (&m.module, &m.path, &m.display)),
+                .zip(&names.middlewares)
+                .map(|(m, module)| (module, &m.path, &m.display)),
         );
     for (module, path, display) in modules {
         let _ = writeln!(out, "/// `{}`", doc_text(display));
@@ -96,20 +112,20 @@ pub fn emit(tree: &Tree, options: &EmitOptions<'_>) -> String {
          /// and the file. In priority order: static segments before `{param}` before\n\
          /// `{*catch_all}`.\n",
     );
-    let entries: Vec<(String, &Route)> = routed
+    let entries: Vec<(String, &Route, &str)> = routed
         .iter()
-        .flat_map(|route| {
+        .flat_map(|&(route, module)| {
             route
                 .axum_paths()
                 .into_iter()
-                .map(move |path| (path, *route))
+                .map(move |path| (path, route, module))
         })
         .collect();
     if entries.is_empty() {
         out.push_str("pub static ROUTES: &[::fsroute::RouteInfo] = &[];\n\n");
     } else {
         out.push_str("pub static ROUTES: &[::fsroute::RouteInfo] = &[\n");
-        for (path, route) in &entries {
+        for (path, route, _) in &entries {
             let methods: Vec<String> = route
                 .methods()
                 .iter()
@@ -142,11 +158,11 @@ pub fn emit(tree: &Tree, options: &EmitOptions<'_>) -> String {
             "routes"
         };
         let _ = writeln!(out, "    let routes = {start}");
-        for (position, (path, route)) in chunk.iter().enumerate() {
+        for (position, (path, route, module)) in chunk.iter().enumerate() {
             let argument = if route.needs_state() { "&state" } else { "" };
             let end = if position + 1 == chunk.len() { ";" } else { "" };
             let path = literal(path);
-            let builder = format!("{}_router({argument})", route.module);
+            let builder = format!("{module}_router({argument})");
             let line = format!("        .route({path}, {builder}){end}");
             if line.len() <= MAX_WIDTH {
                 let _ = writeln!(out, "{line}");
@@ -160,9 +176,9 @@ pub fn emit(tree: &Tree, options: &EmitOptions<'_>) -> String {
     }
     out.push_str("    rt::finish(routes, state)\n}\n");
 
-    for route in routed {
+    for (route, module) in routed {
         out.push('\n');
-        method_router_fn(&mut out, route, options.state);
+        method_router_fn(&mut out, route, module, &names, options.state);
     }
     out
 }
@@ -186,8 +202,32 @@ pub fn allow_header(methods: &[Method]) -> String {
     allow.join(", ")
 }
 
-fn method_router_fn(out: &mut String, route: &Route, state: &str) {
-    let module = &route.module;
+/// Where a config constant's layer goes, and the runtime function that makes it.
+enum LayerPlace {
+    /// Right around the handlers, inside all middleware (so middleware still runs on a
+    /// cache hit).
+    AroundHandlers,
+    /// Outside all middleware, so limits apply before any of it runs; a higher rank
+    /// wraps a lower one.
+    Outside { rank: u8 },
+}
+
+fn config_layer(config: ConfigConst) -> (LayerPlace, &'static str) {
+    match config {
+        ConfigConst::Revalidate => (LayerPlace::AroundHandlers, "revalidate"),
+        ConfigConst::BodyLimit => (LayerPlace::Outside { rank: 0 }, "body_limit"),
+        // Outermost: the deadline covers everything the request does.
+        ConfigConst::MaxDuration => (LayerPlace::Outside { rank: 1 }, "max_duration"),
+    }
+}
+
+fn method_router_fn(
+    out: &mut String,
+    route: &Route,
+    module: &str,
+    names: &ModuleNames,
+    state: &str,
+) {
     let _ = writeln!(
         out,
         "/// `{}` from `{}`.",
@@ -233,33 +273,43 @@ fn method_router_fn(out: &mut String, route: &Route, state: &str) {
             )
         })
         .collect();
-    // Layers wrap what comes before them: the cache sits right around the handlers (so
-    // middleware still runs on a cache hit), then the route's own middleware, then the
-    // folders' from the innermost out, then the limits.
-    let has = |config: ConfigConst| route.analysis.config.contains(&config);
-    if has(ConfigConst::Revalidate) {
-        calls.push(format!(".wrap(rt::revalidate({module}::REVALIDATE))"));
+    // Layers wrap what comes before them: the cache sits right around the handlers, then
+    // the route's own middleware, then the folders' from the innermost out, then the
+    // limits. The config constants are sorted, so their order here is fixed too.
+    let wrap_config = |config: ConfigConst, runtime_fn: &str| {
+        format!(
+            ".wrap({RUNTIME_ALIAS}::{runtime_fn}({module}::{}))",
+            config.name()
+        )
+    };
+    let mut outside = Vec::new();
+    for &config in &route.analysis.config {
+        match config_layer(config) {
+            (LayerPlace::AroundHandlers, runtime_fn) => calls.push(wrap_config(config, runtime_fn)),
+            (LayerPlace::Outside { rank }, runtime_fn) => outside.push((rank, config, runtime_fn)),
+        }
     }
     if route.analysis.middleware {
         calls.push(format!(
-            ".wrap(rt::middleware(state, {module}::middleware))"
+            ".wrap({RUNTIME_ALIAS}::middleware(state, {module}::{MIDDLEWARE_FN}))"
         ));
     }
-    for middleware in route.middlewares.iter().rev() {
+    for &middleware in route.middlewares.iter().rev() {
         calls.push(format!(
-            ".wrap(rt::middleware(state, {middleware}::middleware))"
+            ".wrap({RUNTIME_ALIAS}::middleware(state, {}::{MIDDLEWARE_FN}))",
+            names.middlewares[middleware]
         ));
     }
-    if has(ConfigConst::BodyLimit) {
-        calls.push(format!(".wrap(rt::body_limit({module}::BODY_LIMIT))"));
-    }
-    if has(ConfigConst::MaxDuration) {
-        calls.push(format!(".wrap(rt::max_duration({module}::MAX_DURATION))"));
-    }
+    outside.sort_by_key(|&(rank, _, _)| rank);
+    calls.extend(
+        outside
+            .into_iter()
+            .map(|(_, config, runtime_fn)| wrap_config(config, runtime_fn)),
+    );
     // A catch-all would capture the trailing slash into its parameter; redirect first,
     // as Next.js does for every URL.
     if route.has_catch_all() {
-        calls.push(".wrap(rt::RedirectTrailingSlash)".to_string());
+        calls.push(format!(".wrap({RUNTIME_ALIAS}::RedirectTrailingSlash)"));
     }
     for call in calls {
         let _ = writeln!(out, "        {call}");

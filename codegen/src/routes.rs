@@ -1,24 +1,18 @@
-//! Route files → routes: parsed segments, URL patterns, module names, priority order.
+//! Read files → the route table: each folder name parsed into a segment, routes in
+//! priority order, and each route's middleware files.
+//!
+//! A flat sorted list, not a trie: conflicts are found in [`crate::validate`] by keying
+//! positions in the URL, and the emitter walks the list in order.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::diagnostic::{Diagnostic, Location};
+use crate::conventions::Method;
+use crate::diagnostic::{Diagnostics, Location};
 use crate::messages;
-use crate::route_file::{Method, RouteFileAnalysis};
-use crate::scan::FileKind;
+use crate::read::{Contents, ReadFile};
+use crate::route_file::RouteFileAnalysis;
 use crate::segment::{Segment, parse_segment};
-
-/// A route or middleware file before its folders are parsed.
-#[derive(Debug, Clone)]
-pub struct RouteSource {
-    pub kind: FileKind,
-    /// Folder names from the app folder down to the file.
-    pub folders: Vec<String>,
-    /// Where the file is on disk, for `#[path]`.
-    pub path: PathBuf,
-    pub analysis: RouteFileAnalysis,
-}
 
 /// A route file whose folders all parsed.
 #[derive(Debug, Clone)]
@@ -29,26 +23,25 @@ pub struct Route {
     pub analysis: RouteFileAnalysis,
     /// How users and diagnostics name the file (`app/api/users/[id]/route.rs`).
     pub display: String,
-    /// The Rust module the file becomes in the generated code.
-    pub module: String,
-    /// Modules of the `middleware.rs` files that wrap this route, outermost first.
-    pub middlewares: Vec<String>,
+    /// The `middleware.rs` files that wrap this route, as indices into
+    /// [`RouteTable::middlewares`], outermost first.
+    pub middlewares: Vec<usize>,
 }
 
 /// A `middleware.rs` whose folders all parsed.
 #[derive(Debug, Clone)]
 pub struct Middleware {
     pub folders: Vec<String>,
+    pub segments: Vec<Segment>,
     pub path: PathBuf,
     pub display: String,
-    pub module: String,
-    /// How many routes it wraps; none is worth a warning.
+    /// How many routed files it wraps; none is worth a warning.
     pub wraps: usize,
 }
 
 /// Routes in priority order and the middleware files that wrap them.
 #[derive(Debug, Clone, Default)]
-pub struct Tree {
+pub struct RouteTable {
     pub routes: Vec<Route>,
     pub middlewares: Vec<Middleware>,
 }
@@ -136,12 +129,12 @@ pub fn join_display(app_display: &str, folders: &[String]) -> String {
 }
 
 /// Parses every folder name; returns the routes whose names are all valid, in priority
-/// order with unique module names, the middleware files with the routes they wrap, and one
-/// error per bad folder (however many files are below it).
-pub fn build_tree(sources: Vec<RouteSource>, app_display: &str) -> (Tree, Vec<Diagnostic>) {
+/// order, and the middleware files with the routes they wrap. Reports one error per bad
+/// folder, however many files are below it.
+pub fn build(files: Vec<ReadFile>, app_display: &str, diagnostics: &mut Diagnostics) -> RouteTable {
     let mut bad_folders = BTreeMap::new();
-    let mut tree = Tree::default();
-    for source in sources {
+    let mut table = RouteTable::default();
+    for source in files {
         let mut segments = Vec::with_capacity(source.folders.len());
         let mut ok = true;
         for (index, name) in source.folders.iter().enumerate() {
@@ -160,174 +153,88 @@ pub fn build_tree(sources: Vec<RouteSource>, app_display: &str) -> (Tree, Vec<Di
             continue;
         }
         let mut file_parts = source.folders.clone();
-        file_parts.push(source.kind.file_name().to_string());
+        file_parts.push(source.kind().file_name().to_string());
         let display = join_display(app_display, &file_parts);
-        match source.kind {
-            FileKind::Route => tree.routes.push(Route {
+        match source.contents {
+            Contents::Route(analysis) => table.routes.push(Route {
                 display,
-                module: String::new(),
                 middlewares: Vec::new(),
                 folders: source.folders,
                 segments,
                 path: source.path,
-                analysis: source.analysis,
+                analysis,
             }),
-            FileKind::Middleware => tree.middlewares.push(Middleware {
+            Contents::Middleware => table.middlewares.push(Middleware {
                 display,
-                module: String::new(),
                 folders: source.folders,
+                segments,
                 path: source.path,
                 wraps: 0,
             }),
         }
     }
-    tree.routes.sort_by(|a, b| {
+    table.routes.sort_by(|a, b| {
         a.priority_key()
             .cmp(&b.priority_key())
             .then_with(|| a.display.cmp(&b.display))
     });
     // Outer folders first, so that each route lists its middleware outermost first.
-    tree.middlewares
+    table
+        .middlewares
         .sort_by(|a, b| (a.folders.len(), &a.folders).cmp(&(b.folders.len(), &b.folders)));
-    assign_module_names(&mut tree);
-    for route in &mut tree.routes {
-        for middleware in &mut tree.middlewares {
+    for route in &mut table.routes {
+        for (index, middleware) in table.middlewares.iter_mut().enumerate() {
             if route.folders.starts_with(&middleware.folders) {
-                route.middlewares.push(middleware.module.clone());
+                route.middlewares.push(index);
                 if route.is_routed() {
                     middleware.wraps += 1;
                 }
             }
         }
     }
-    (tree, bad_folders.into_values().collect())
-}
-
-/// Names the generated code uses itself, in the module namespace.
-const RESERVED_MODULES: &[&str] = &["rt"];
-
-/// `api/users/[id]` → `api_users_id`, `api/(auth)/middleware.rs` → `api_auth_middleware`;
-/// made unique by a numeric suffix, routes first in priority order.
-fn assign_module_names(tree: &mut Tree) {
-    let mut taken: BTreeSet<String> = RESERVED_MODULES.iter().map(|s| s.to_string()).collect();
-    let mut unique = |base: String| {
-        let mut name = base.clone();
-        let mut counter = 2;
-        while !taken.insert(name.clone()) {
-            name = format!("{base}_{counter}");
-            counter += 1;
-        }
-        name
-    };
-    for route in &mut tree.routes {
-        route.module = unique(module_base_name(&route.segments));
+    for diagnostic in bad_folders.into_values() {
+        diagnostics.push(diagnostic);
     }
-    for middleware in &mut tree.middlewares {
-        let segments: Vec<Segment> = middleware
-            .folders
-            .iter()
-            .filter_map(|name| parse_segment(name).ok())
-            .collect();
-        let base = if segments.is_empty() {
-            "app_middleware".to_string()
-        } else {
-            format!("{}_middleware", module_base_name(&segments))
-        };
-        middleware.module = unique(base);
-    }
-}
-
-fn module_base_name(segments: &[Segment]) -> String {
-    let words: Vec<String> = segments
-        .iter()
-        .map(|segment| match segment {
-            Segment::Static(text) | Segment::Group(text) => snake_case(text),
-            Segment::Dynamic(name) | Segment::CatchAll(name) | Segment::OptionalCatchAll(name) => {
-                snake_case(name)
-            }
-        })
-        .filter(|word| !word.is_empty())
-        .collect();
-    let mut name = words.join("_");
-    if name.is_empty() {
-        name = "root".to_string();
-    }
-    if name.starts_with(|c: char| c.is_ascii_digit()) {
-        name.insert_str(0, "route_");
-    }
-    if is_keyword(&name) {
-        name.push('_');
-    }
-    name
-}
-
-/// `orderId` → `order_id`, `v1.0` → `v1_0`, `café` → `caf`: ASCII snake case, everything
-/// else a separator.
-fn snake_case(text: &str) -> String {
-    let mut out = String::new();
-    let mut previous_lower_or_digit = false;
-    for c in text.chars() {
-        if c.is_ascii_uppercase() {
-            if previous_lower_or_digit {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            previous_lower_or_digit = false;
-        } else if c.is_ascii_alphanumeric() {
-            out.push(c);
-            previous_lower_or_digit = true;
-        } else {
-            out.push('_');
-            previous_lower_or_digit = false;
-        }
-    }
-    let mut collapsed = String::with_capacity(out.len());
-    for c in out.chars() {
-        if !(c == '_' && (collapsed.is_empty() || collapsed.ends_with('_'))) {
-            collapsed.push(c);
-        }
-    }
-    collapsed.trim_end_matches('_').to_string()
-}
-
-fn is_keyword(name: &str) -> bool {
-    // Strict, reserved and edition-2018+ keywords: none may name a module without `r#`,
-    // and `self`, `super`, `crate` and `Self` may not even with it.
-    const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "abstract", "become", "box", "break", "const", "continue", "crate",
-        "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-        "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
-        "ref", "return", "self", "static", "struct", "super", "trait", "true", "try", "type",
-        "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
-    ];
-    KEYWORDS.contains(&name)
+    table
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn source(folders: &str) -> RouteSource {
-        RouteSource {
-            kind: FileKind::Route,
+    /// A route file below `folders` that exports `GET`.
+    pub(crate) fn source(folders: &str) -> ReadFile {
+        ReadFile {
             folders: folders
                 .split('/')
                 .filter(|s| !s.is_empty())
                 .map(String::from)
                 .collect(),
             path: PathBuf::from(format!("/abs/app/{folders}/route.rs")),
-            analysis: RouteFileAnalysis {
+            contents: Contents::Route(RouteFileAnalysis {
                 methods: vec![Method::Get],
-                parsed: true,
                 ..Default::default()
-            },
+            }),
         }
     }
 
+    pub(crate) fn middleware(folders: &str) -> ReadFile {
+        ReadFile {
+            contents: Contents::Middleware,
+            ..source(folders)
+        }
+    }
+
+    /// The table of `files`, which must all be valid.
+    pub(crate) fn table(files: Vec<ReadFile>) -> RouteTable {
+        let mut diagnostics = Diagnostics::default();
+        let table = build(files, "app", &mut diagnostics);
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        table
+    }
+
     fn routes(folders: &[&str]) -> Vec<Route> {
-        let (tree, errors) = build_tree(folders.iter().map(|f| source(f)).collect(), "app");
-        assert!(errors.is_empty(), "{errors:?}");
-        tree.routes
+        table(folders.iter().map(|f| source(f)).collect()).routes
     }
 
     #[test]
@@ -372,65 +279,26 @@ mod tests {
     }
 
     #[test]
-    fn module_names_compile_and_are_unique() {
-        let r = routes(&[
-            "",
-            "type",
-            "self",
-            "crate",
-            "match",
-            "v1.0",
-            "v1_0",
-            "kebab-case",
-            "2024",
-            "rt",
-            "users/[orderId]",
-        ]);
-        let names: Vec<_> = r.iter().map(|r| r.module.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "root",
-                "route_2024",
-                "crate_",
-                "kebab_case",
-                "match_",
-                "rt_2",
-                "self_",
-                "type_",
-                "users_order_id",
-                "v1_0",
-                "v1_0_2"
-            ]
-        );
-    }
-
-    #[test]
     fn middleware_wraps_its_subtree_outermost_first() {
-        let middleware = |folders: &str| RouteSource {
-            kind: FileKind::Middleware,
-            ..source(folders)
-        };
-        let (tree, errors) = build_tree(
-            vec![
-                source("api/(auth)/users"),
-                source("api/public"),
-                middleware("api/(auth)"),
-                middleware("api"),
-                middleware(""),
-                middleware("api/(auth)/users"),
-                middleware("other"),
-            ],
-            "app",
-        );
-        assert!(errors.is_empty());
+        let tree = table(vec![
+            source("api/(auth)/users"),
+            source("api/public"),
+            middleware("api/(auth)"),
+            middleware("api"),
+            middleware(""),
+            middleware("api/(auth)/users"),
+            middleware("other"),
+        ]);
         let chains: Vec<(&str, Vec<&str>)> = tree
             .routes
             .iter()
             .map(|r| {
                 (
                     r.display.as_str(),
-                    r.middlewares.iter().map(String::as_str).collect(),
+                    r.middlewares
+                        .iter()
+                        .map(|&m| tree.middlewares[m].display.as_str())
+                        .collect(),
                 )
             })
             .collect();
@@ -439,15 +307,15 @@ mod tests {
             [
                 (
                     "app/api/public/route.rs",
-                    vec!["app_middleware", "api_middleware"]
+                    vec!["app/middleware.rs", "app/api/middleware.rs"]
                 ),
                 (
                     "app/api/(auth)/users/route.rs",
                     vec![
-                        "app_middleware",
-                        "api_middleware",
-                        "api_auth_middleware",
-                        "api_auth_users_middleware"
+                        "app/middleware.rs",
+                        "app/api/middleware.rs",
+                        "app/api/(auth)/middleware.rs",
+                        "app/api/(auth)/users/middleware.rs"
                     ]
                 ),
             ]
@@ -463,11 +331,14 @@ mod tests {
 
     #[test]
     fn a_bad_folder_is_reported_once_however_many_files_are_below_it() {
-        let (tree, errors) = build_tree(
+        let mut diagnostics = Diagnostics::default();
+        let tree = build(
             vec![source("api/[id"), source("api/[id/a"), source("api/ok")],
             "app",
+            &mut diagnostics,
         );
         assert_eq!(tree.routes.len(), 1);
+        let errors = diagnostics.into_sorted();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].locations[0].path, "app/api/[id");
     }

@@ -10,7 +10,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fsroute_codegen::{Builder, Diagnostic, Generated, scaffold};
+use fsroute_codegen::{Builder, Diagnostic, Generated};
+
+mod scaffold;
 
 const USAGE: &str = "\
 fsroute: file-based routes for axum

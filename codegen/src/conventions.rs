@@ -1,0 +1,157 @@
+//! The names fsroute gives meaning to: the files it reads, the methods and config
+//! constants a route file may export, the middleware function. Everything else reads them
+//! from here; this module depends on nothing.
+//!
+//! Adding a method or a config constant starts at its enum: the exhaustive matches here,
+//! in the messages and in the emitter then point at every place that must follow.
+
+use std::fmt;
+
+/// The file that holds one URL's handlers.
+pub const ROUTE_FILE: &str = "route.rs";
+/// The file that wraps every route in its folder's subtree.
+pub const MIDDLEWARE_FILE: &str = "middleware.rs";
+/// The middleware function's name, in `middleware.rs` and in route files.
+pub const MIDDLEWARE_FN: &str = "middleware";
+
+/// The two kinds of file the generator reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    /// `route.rs`: handlers for one URL.
+    Route,
+    /// `middleware.rs`: wraps every route in its folder's subtree.
+    Middleware,
+}
+
+impl FileKind {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            FileKind::Route => ROUTE_FILE,
+            FileKind::Middleware => MIDDLEWARE_FILE,
+        }
+    }
+
+    pub fn from_file_name(name: &str) -> Option<FileKind> {
+        [FileKind::Route, FileKind::Middleware]
+            .into_iter()
+            .find(|kind| kind.file_name() == name)
+    }
+}
+
+/// The methods a route file can export, in the order the route table prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+}
+
+impl Method {
+    pub const ALL: [Method; 7] = [
+        Method::Get,
+        Method::Head,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Options,
+    ];
+
+    /// The exported name, which is also the HTTP method.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    /// The `MethodRouter` method that registers it (`.get(…)`).
+    pub fn router_fn(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Head => "head",
+            Method::Post => "post",
+            Method::Put => "put",
+            Method::Patch => "patch",
+            Method::Delete => "delete",
+            Method::Options => "options",
+        }
+    }
+
+    pub fn from_export_name(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
+    /// `get`, `Get`: the right method in the wrong case.
+    pub(crate) fn from_wrong_case(name: &str) -> Option<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str() != name && m.as_str().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Route segment config: the constants a route file may export, as in Next.js's
+/// `export const maxDuration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum ConfigConst {
+    /// `pub const MAX_DURATION: u64` seconds; a JSON 504 after it.
+    MaxDuration,
+    /// `pub const BODY_LIMIT: usize` bytes; a JSON 413 past it.
+    BodyLimit,
+    /// `pub const REVALIDATE: u64` seconds; GET responses cached per URL.
+    Revalidate,
+}
+
+impl ConfigConst {
+    pub const ALL: [ConfigConst; 3] = [
+        ConfigConst::MaxDuration,
+        ConfigConst::BodyLimit,
+        ConfigConst::Revalidate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ConfigConst::MaxDuration => "MAX_DURATION",
+            ConfigConst::BodyLimit => "BODY_LIMIT",
+            ConfigConst::Revalidate => "REVALIDATE",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ConfigConst> {
+        ConfigConst::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for method in Method::ALL {
+            assert_eq!(Method::from_export_name(method.as_str()), Some(method));
+            assert_eq!(method.router_fn(), method.as_str().to_ascii_lowercase());
+        }
+        for config in ConfigConst::ALL {
+            assert_eq!(ConfigConst::from_name(config.name()), Some(config));
+        }
+        assert_eq!(FileKind::from_file_name("route.rs"), Some(FileKind::Route));
+        assert_eq!(Method::from_wrong_case("Get"), Some(Method::Get));
+        assert_eq!(Method::from_wrong_case("GET"), None);
+    }
+}
