@@ -4,6 +4,10 @@
 //! Handlers return [`ApiResult<T>`] and use `?`: errors they did not expect (I/O,
 //! database, `anyhow`) become a 500 whose body says only "Internal server error", while
 //! the cause is logged with `tracing`. Nothing internal is ever sent.
+//!
+//! [`code`] lists every `error.code` the runtime sends.
+
+pub mod code;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -93,38 +97,38 @@ impl ApiError {
 
     /// 400 `BAD_REQUEST`.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+        ApiError::new(StatusCode::BAD_REQUEST, code::BAD_REQUEST, message)
     }
 
     /// 401 `UNAUTHORIZED`: no or bad credentials.
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+        ApiError::new(StatusCode::UNAUTHORIZED, code::UNAUTHORIZED, message)
     }
 
     /// 403 `FORBIDDEN`: known, but not allowed.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+        ApiError::new(StatusCode::FORBIDDEN, code::FORBIDDEN, message)
     }
 
     /// 404 `NOT_FOUND`: `ApiError::not_found("User 7")` says "User 7 not found".
     pub fn not_found(resource: impl fmt::Display) -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "NOT_FOUND",
+            code::NOT_FOUND,
             format!("{resource} not found"),
         )
     }
 
     /// 409 `CONFLICT`: the request clashes with what exists (a duplicate email).
     pub fn conflict(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::CONFLICT, "CONFLICT", message)
+        ApiError::new(StatusCode::CONFLICT, code::CONFLICT, message)
     }
 
     /// 422 `UNPROCESSABLE_ENTITY`: well-formed, but not acceptable.
     pub fn unprocessable(message: impl Into<String>) -> Self {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "UNPROCESSABLE_ENTITY",
+            code::UNPROCESSABLE_ENTITY,
             message,
         )
     }
@@ -133,7 +137,7 @@ impl ApiError {
     pub fn too_many_requests(retry_after_seconds: u64) -> Self {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "TOO_MANY_REQUESTS",
+            code::TOO_MANY_REQUESTS,
             format!("Too many requests; retry after {retry_after_seconds} seconds"),
         )
         .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds))
@@ -143,7 +147,7 @@ impl ApiError {
     pub fn internal() -> Self {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
+            code::INTERNAL_ERROR,
             "Internal server error",
         )
     }
@@ -324,7 +328,7 @@ impl From<std::io::Error> for ApiError {
     fn from(error: std::io::Error) -> Self {
         match error.kind() {
             std::io::ErrorKind::NotFound => {
-                ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found").with_cause(error)
+                ApiError::new(StatusCode::NOT_FOUND, code::NOT_FOUND, "Not found").with_cause(error)
             }
             _ => ApiError::internal_from(error),
         }
@@ -338,7 +342,7 @@ impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         match &error {
             sqlx::Error::RowNotFound => {
-                ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found").with_cause(error)
+                ApiError::new(StatusCode::NOT_FOUND, code::NOT_FOUND, "Not found").with_cause(error)
             }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 ApiError::conflict("A record with the same unique value already exists")
@@ -356,7 +360,7 @@ impl From<sqlx::Error> for ApiError {
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "SERVICE_UNAVAILABLE",
+                code::SERVICE_UNAVAILABLE,
                 "The database is unavailable; try again shortly",
             )
             .with_cause(error),

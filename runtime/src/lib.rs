@@ -14,14 +14,15 @@
 //! }
 //! ```
 
-mod error;
+pub mod error;
 pub mod extract;
+mod generated;
 pub mod layers;
 mod manifest;
 pub mod pagination;
 pub mod prelude;
-mod redirect;
 pub mod response;
+pub mod routing;
 pub mod stream;
 pub mod upload;
 

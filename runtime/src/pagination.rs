@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::ApiError;
+use crate::error::code;
 
 /// `?page=&limit=`, checked: `page` from 1 (default 1), `limit` from 1 to
 /// [`Pagination::MAX_LIMIT`] (default [`Pagination::DEFAULT_LIMIT`]). Anything else is a
@@ -80,7 +81,7 @@ fn bad_param(param: &str, value: &str, rule: &str) -> ApiError {
     ApiError::bad_request(format!(
         "Invalid query parameter `{param}`: {rule}, got `{value}`"
     ))
-    .with_code("INVALID_QUERY")
+    .with_code(code::INVALID_QUERY)
     .with_details(json!({ "field": param, "reason": rule, "value": value }))
 }
 
@@ -189,7 +190,7 @@ impl CursorPagination {
                 ApiError::bad_request(
                     "Invalid query parameter `cursor`: not a cursor this API made",
                 )
-                .with_code("INVALID_CURSOR")
+                .with_code(code::INVALID_CURSOR)
                 .with_details(json!({ "field": "cursor" }))
             })
     }

@@ -10,6 +10,7 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::ApiError;
+use crate::error::code;
 
 /// What an upload may be.
 #[derive(Debug, Clone)]
@@ -141,12 +142,12 @@ impl<S: Send + Sync> FromRequest<S> for Multipart {
             Ok(multipart) => Ok(Multipart(multipart)),
             Err(MultipartRejection::InvalidBoundary(rejection)) => Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UNSUPPORTED_MEDIA_TYPE",
+                code::UNSUPPORTED_MEDIA_TYPE,
                 "Expected a request body with `Content-Type: multipart/form-data; boundary=…`",
             )
             .with_cause(rejection)),
             Err(other) => Err(ApiError::bad_request("Could not read the multipart body")
-                .with_code("INVALID_MULTIPART")
+                .with_code(code::INVALID_MULTIPART)
                 .with_cause(other)),
         }
     }
@@ -177,7 +178,7 @@ impl Multipart {
             if !limits.allowed_types.contains(&content_type) {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "UNSUPPORTED_MEDIA_TYPE",
+                    code::UNSUPPORTED_MEDIA_TYPE,
                     format!(
                         "File type `{content_type}` is not allowed; allowed: {}",
                         limits.allowed_types.join(", ")
@@ -191,7 +192,7 @@ impl Multipart {
                 if bytes.len() + chunk.len() > limits.max_bytes {
                     return Err(ApiError::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
-                        "PAYLOAD_TOO_LARGE",
+                        code::PAYLOAD_TOO_LARGE,
                         format!("File is larger than {} bytes", limits.max_bytes),
                     )
                     .with_details(json!({ "field": field_name, "maxBytes": limits.max_bytes })));
@@ -229,7 +230,7 @@ fn check_content(bytes: &[u8], declared: &str, field_name: &str) -> Result<(), A
     };
     Err(ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "CONTENT_TYPE_MISMATCH",
+        code::CONTENT_TYPE_MISMATCH,
         message,
     )
     .with_details(json!({ "field": field_name, "declared": declared, "detected": detected })))
@@ -237,10 +238,10 @@ fn check_content(bytes: &[u8], declared: &str, field_name: &str) -> Result<(), A
 
 fn multipart_error(error: MultipartError) -> ApiError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        crate::extract::payload_too_large()
+        crate::extract::rejection::PayloadTooLarge.into()
     } else {
         ApiError::bad_request(format!("Malformed multipart body: {}", error.body_text()))
-            .with_code("INVALID_MULTIPART")
+            .with_code(code::INVALID_MULTIPART)
     }
 }
 

@@ -29,9 +29,6 @@ const ROUTES_PER_STATEMENT: usize = 50;
 /// Lines longer than this are wrapped, as rustfmt does.
 const MAX_WIDTH: usize = 100;
 
-/// rustfmt's `fn_call_width`: argument lists longer than this go one per line.
-const CALL_ARGS_WIDTH: usize = 60;
-
 pub struct EmitOptions<'a> {
     /// The app folder as users name it (`app`), for the header.
     pub app_display: &'a str,
@@ -167,7 +164,7 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
             let path = literal(path);
             let builder = format!("{module}_router({argument})");
             let line = format!("        .route({path}, {builder}){end}");
-            if path.len() + 2 + builder.len() <= CALL_ARGS_WIDTH {
+            if line.len() <= MAX_WIDTH {
                 let _ = writeln!(out, "{line}");
             } else {
                 let _ = writeln!(
@@ -260,7 +257,11 @@ fn method_router_fn(
     } else {
         "method_router"
     };
-    let root = format!("rt::{start}({})", literal(&allow_header(route.methods())));
+    let _ = writeln!(
+        out,
+        "    rt::{start}({})",
+        literal(&allow_header(route.methods()))
+    );
     let mut calls: Vec<String> = route
         .methods()
         .iter()
@@ -310,45 +311,10 @@ fn method_router_fn(
     if route.has_catch_all() {
         calls.push(format!(".wrap({RUNTIME_ALIAS}::RedirectTrailingSlash)"));
     }
-    // rustfmt's layout: a single call joins its root on one line when it fits; a longer
-    // chain has one call per line.
-    match calls.as_slice() {
-        [call] if 4 + root.len() + call.len() <= MAX_WIDTH => {
-            let _ = writeln!(out, "    {root}{call}");
-        }
-        _ => {
-            let _ = writeln!(out, "    {root}");
-            for call in &calls {
-                chain_call(out, call);
-            }
-        }
+    for call in calls {
+        let _ = writeln!(out, "        {call}");
     }
     out.push_str("}\n");
-}
-
-/// One `.method(rt::f(args))` line of a chain. When the inner call is longer than
-/// rustfmt's call width, its arguments go one per line, as rustfmt lays them out.
-fn chain_call(out: &mut String, call: &str) {
-    let inner = call
-        .split_once('(')
-        .map(|(_, rest)| &rest[..rest.len() - 1])
-        .unwrap_or_default();
-    let nested_args = inner
-        .split_once('(')
-        .and_then(|(head, rest)| Some((head, rest.strip_suffix(')')?)));
-    match nested_args {
-        Some((head, args)) if inner.len() > CALL_ARGS_WIDTH => {
-            let method = &call[..call.len() - inner.len() - 1];
-            let _ = writeln!(out, "        {method}{head}(");
-            for arg in args.split(", ") {
-                let _ = writeln!(out, "            {arg},");
-            }
-            out.push_str("        ))\n");
-        }
-        _ => {
-            let _ = writeln!(out, "        {call}");
-        }
-    }
 }
 
 #[cfg(test)]

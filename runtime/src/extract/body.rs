@@ -4,7 +4,7 @@ use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode, header};
 
-use crate::ApiError;
+use super::rejection::{BodyUnreadable, PayloadTooLarge, UnsupportedMediaType};
 
 /// The media type without parameters, lower case: `application/json; charset=utf-8` →
 /// `application/json`.
@@ -25,43 +25,30 @@ pub(crate) fn is_form(headers: &HeaderMap) -> bool {
     media_type(headers).is_some_and(|mime| mime == "application/x-www-form-urlencoded")
 }
 
-/// 415 saying what was expected and what came.
-pub(crate) fn unsupported_media_type(headers: &HeaderMap, expected: &str) -> ApiError {
-    let got = media_type(headers);
-    let message = match &got {
-        Some(got) => {
-            format!("Expected a request body with `Content-Type: {expected}`, got `{got}`")
-        }
-        None => format!("Expected a request body with `Content-Type: {expected}`"),
-    };
-    ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "UNSUPPORTED_MEDIA_TYPE",
-        message,
-    )
-    .with_details(serde_json::json!({ "expected": expected, "received": got }))
-}
-
-/// 413, in the one shape; used wherever a body limit is hit.
-pub(crate) fn payload_too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "PAYLOAD_TOO_LARGE",
-        "Request body is larger than this route accepts",
-    )
+/// The extractor's media type did not come: what was expected and what came instead.
+pub(crate) fn unsupported_media_type(
+    headers: &HeaderMap,
+    expected: &'static str,
+) -> UnsupportedMediaType {
+    UnsupportedMediaType {
+        expected,
+        received: media_type(headers),
+    }
 }
 
 /// The whole body, within axum's `DefaultBodyLimit` (2 MB unless the route sets another).
-pub(crate) async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+pub(crate) async fn read<S, R>(request: Request, state: &S) -> Result<Bytes, R>
+where
+    S: Send + Sync,
+    R: From<PayloadTooLarge> + From<BodyUnreadable>,
+{
     Bytes::from_request(request, state)
         .await
         .map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                payload_too_large()
+                PayloadTooLarge.into()
             } else {
-                ApiError::bad_request("Could not read the request body")
-                    .with_code("INVALID_BODY")
-                    .with_cause(rejection)
+                BodyUnreadable::new(rejection).into()
             }
         })
 }

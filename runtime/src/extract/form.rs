@@ -2,9 +2,10 @@ use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 
 use super::body;
-use crate::ApiError;
+use super::rejection::{FormRejection, InvalidFormField};
 
-/// A `application/x-www-form-urlencoded` body, like `axum::Form`, rejecting in JSON.
+/// A `application/x-www-form-urlencoded` body, like `axum::Form`, rejecting in JSON with
+/// a [`FormRejection`].
 ///
 /// ```
 /// use fsroute::prelude::*;
@@ -25,16 +26,16 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = FormRejection;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !body::is_form(request.headers()) {
-            return Err(body::unsupported_media_type(
-                request.headers(),
-                "application/x-www-form-urlencoded",
-            ));
+            let expected = "application/x-www-form-urlencoded";
+            return Err(body::unsupported_media_type(request.headers(), expected).into());
         }
-        let bytes = body::read(request, state).await?;
-        super::from_urlencoded(&bytes, "INVALID_FORM", "form field").map(Form)
+        let bytes = body::read::<S, Self::Rejection>(request, state).await?;
+        let form = super::from_urlencoded(&bytes)
+            .map_err(|(field, reason)| InvalidFormField { field, reason })?;
+        Ok(Form(form))
     }
 }

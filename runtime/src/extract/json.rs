@@ -5,10 +5,9 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 use super::body;
-use crate::ApiError;
+use super::rejection::{JsonDataError, JsonRejection, JsonSyntaxError};
 
 /// A JSON request body or response, like `axum::Json`, but a bad body is a JSON error that
 /// says what was wrong.
@@ -28,6 +27,7 @@ use crate::ApiError;
 /// `{"name": "Ada", "age": "x"}` is answered with 400:
 /// `{"error":{"code":"INVALID_BODY","message":"Invalid request body at `age`: invalid type:
 /// string \"x\", expected u8","details":{"field":"age","line":1,"column":26,…}}}`.
+/// [`JsonRejection`] lists every failure with its status and code.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
@@ -36,22 +36,19 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = JsonRejection;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !body::is_json(request.headers()) {
-            return Err(body::unsupported_media_type(
-                request.headers(),
-                "application/json",
-            ));
+            return Err(body::unsupported_media_type(request.headers(), "application/json").into());
         }
-        let bytes = body::read(request, state).await?;
+        let bytes = body::read::<S, Self::Rejection>(request, state).await?;
         parse(&bytes).map(Json)
     }
 }
 
 /// Parses a whole JSON document; the error names the field, the line and the column.
-pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -61,7 +58,7 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-fn body_error(error: serde_json::Error, path: &str) -> ApiError {
+fn body_error(error: serde_json::Error, path: &str) -> JsonRejection {
     let (line, column) = (error.line(), error.column());
     let full = error.to_string();
     let reason = full
@@ -70,21 +67,20 @@ fn body_error(error: serde_json::Error, path: &str) -> ApiError {
         .to_string();
     if error.is_data() {
         let (field, reason) = super::field_and_reason(path, &reason);
-        let message = match &field {
-            Some(field) => format!("Invalid request body at `{field}`: {reason}"),
-            None => format!("Invalid request body: {reason}"),
-        };
-        ApiError::bad_request(message)
-            .with_code("INVALID_BODY")
-            .with_details(json!({
-                "field": field, "reason": reason, "line": line, "column": column,
-            }))
+        JsonDataError {
+            field,
+            reason,
+            line,
+            column,
+        }
+        .into()
     } else {
-        ApiError::bad_request(format!(
-            "Request body is not valid JSON: {reason} at line {line}, column {column}"
-        ))
-        .with_code("INVALID_JSON")
-        .with_details(json!({ "reason": reason, "line": line, "column": column }))
+        JsonSyntaxError {
+            reason,
+            line,
+            column,
+        }
+        .into()
     }
 }
 

@@ -1,22 +1,23 @@
 //! Extractors that work like axum's but reject in the one JSON error shape, saying what
-//! was wrong: which field, which type was expected, where in the body.
+//! was wrong: which field, which type was expected, where in the body. Each rejects with
+//! a type of its own in [`rejection`], one variant per failure.
 //!
-//! | extractor | rejects with |
-//! | --- | --- |
-//! | [`Json<T>`] | 415 `UNSUPPORTED_MEDIA_TYPE`, 413 `PAYLOAD_TOO_LARGE`, 400 `INVALID_JSON` (syntax, with line and column), 400 `INVALID_BODY` (shape, with the field path) |
-//! | [`Form<T>`] | 415, 413, 400 `INVALID_FORM` |
-//! | [`Query<T>`] | 400 `INVALID_QUERY` |
-//! | [`Path<T>`] | 400 `INVALID_PATH_PARAM` |
-//! | [`Valid<E>`] | whatever `E` rejects with, then 422 `VALIDATION_FAILED` with per-field details |
+//! | extractor | rejection | answered with |
+//! | --- | --- | --- |
+//! | [`Json<T>`] | [`JsonRejection`](rejection::JsonRejection) | 415 `UNSUPPORTED_MEDIA_TYPE`, 413 `PAYLOAD_TOO_LARGE`, 400 `INVALID_JSON` (syntax, with line and column), 400 `INVALID_BODY` (shape, with the field path) |
+//! | [`Form<T>`] | [`FormRejection`](rejection::FormRejection) | 415, 413, 400 `INVALID_FORM` |
+//! | [`Query<T>`] | [`QueryRejection`](rejection::QueryRejection) | 400 `INVALID_QUERY` |
+//! | [`Path<T>`] | [`PathRejection`](rejection::PathRejection) | 400 `INVALID_PATH_PARAM` |
+//! | [`Valid<E>`] | [`ValidRejection`](rejection::ValidRejection) | whatever `E` rejects with, then 422 `VALIDATION_FAILED` with per-field details |
 
 mod body;
 mod form;
 mod json;
 mod path;
 mod query;
+pub mod rejection;
 mod valid;
 
-pub(crate) use body::payload_too_large;
 pub use form::Form;
 pub use json::Json;
 pub use path::Path;
@@ -24,29 +25,13 @@ pub use query::Query;
 pub use valid::{Valid, Validated};
 
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
-use crate::ApiError;
-
-/// Deserializes URL-encoded text (a query string or a form body) with the failing field's
-/// name in the error.
-fn from_urlencoded<T: DeserializeOwned>(
-    text: &[u8],
-    code: &'static str,
-    what: &str,
-) -> Result<T, ApiError> {
+/// Deserializes URL-encoded text (a query string or a form body); on failure, the failing
+/// field's name (if any) and what is wrong with it.
+fn from_urlencoded<T: DeserializeOwned>(text: &[u8]) -> Result<T, (Option<String>, String)> {
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text));
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let (field, reason) =
-            field_and_reason(&error.path().to_string(), &error.inner().to_string());
-        let message = match &field {
-            Some(field) => format!("Invalid {what} `{field}`: {reason}"),
-            None => format!("Invalid {what}: {reason}"),
-        };
-        ApiError::bad_request(message)
-            .with_code(code)
-            .with_details(json!({ "field": field, "reason": reason }))
-    })
+    serde_path_to_error::deserialize(deserializer)
+        .map_err(|error| field_and_reason(&error.path().to_string(), &error.inner().to_string()))
 }
 
 /// serde names a missing field in its message and points at the parent; point at the

@@ -1,11 +1,12 @@
 use axum::extract::path::ErrorKind;
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::PathRejection as AxumPathRejection;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, RawPathParams};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
-use crate::ApiError;
+use super::rejection::{
+    InvalidPathParam, MalformedPath, PathParamNotUtf8, PathRejection, RouteMismatch,
+};
 
 /// Path parameters, like `axum::extract::Path` (one value, a tuple, a struct or a map),
 /// rejecting in JSON with the parameter's name and the expected type.
@@ -20,7 +21,7 @@ use crate::ApiError;
 /// ```
 ///
 /// `/api/users/abc` is answered with 400 `INVALID_PATH_PARAM`:
-/// "Invalid path parameter `id`: expected i64, got `abc`".
+/// "Invalid path parameter `id`: expected i64, got `abc`" (a [`PathRejection`]).
 ///
 /// For an optional catch-all (`[[...slug]]`) take `Option<Path<String>>`: `None` on the
 /// bare path.
@@ -32,7 +33,7 @@ where
     T: DeserializeOwned + Send,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = PathRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match <axum::extract::Path<T> as FromRequestParts<S>>::from_request_parts(parts, state)
@@ -49,7 +50,7 @@ where
     T: DeserializeOwned + Send + 'static,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = PathRejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -76,54 +77,46 @@ async fn param_names<S: Send + Sync>(parts: &mut Parts, state: &S) -> Vec<String
     }
 }
 
-fn invalid(param: Option<&str>, value: &str, expected: &str) -> ApiError {
-    let message = match param {
-        Some(param) => {
-            format!("Invalid path parameter `{param}`: expected {expected}, got `{value}`")
-        }
-        None => format!("Invalid path parameter: expected {expected}, got `{value}`"),
-    };
-    ApiError::bad_request(message)
-        .with_code("INVALID_PATH_PARAM")
-        .with_details(json!({ "param": param, "value": value, "expected": expected }))
+fn invalid(param: Option<&str>, value: String, expected: impl Into<String>) -> PathRejection {
+    InvalidPathParam {
+        param: param.map(str::to_string),
+        value,
+        expected: expected.into(),
+    }
+    .into()
 }
 
-fn path_error(rejection: PathRejection, names: &[String]) -> ApiError {
-    let PathRejection::FailedToDeserializePathParams(error) = rejection else {
+fn path_error(rejection: AxumPathRejection, names: &[String]) -> PathRejection {
+    let AxumPathRejection::FailedToDeserializePathParams(error) = rejection else {
         // No parameters at all: the handler is on a route without them, a bug to log.
-        return ApiError::internal_from(rejection);
+        return RouteMismatch::new(rejection.to_string()).into();
     };
     match error.into_kind() {
         ErrorKind::ParseErrorAtKey {
             key,
             value,
             expected_type,
-        } => invalid(Some(&key), &value, expected_type),
+        } => invalid(Some(&key), value, expected_type),
         ErrorKind::ParseErrorAtIndex {
             index,
             value,
             expected_type,
-        } => invalid(names.get(index).map(String::as_str), &value, expected_type),
+        } => invalid(names.get(index).map(String::as_str), value, expected_type),
         ErrorKind::ParseError {
             value,
             expected_type,
         } => {
             let only = (names.len() == 1).then(|| names[0].as_str());
-            invalid(only, &value, expected_type)
+            invalid(only, value, expected_type)
         }
         ErrorKind::DeserializeError {
             key,
             value,
             message,
-        } => invalid(Some(&key), &value, &message),
-        ErrorKind::InvalidUtf8InPathParam { key } => {
-            ApiError::bad_request(format!("Invalid path parameter `{key}`: not valid UTF-8"))
-                .with_code("INVALID_PATH_PARAM")
-                .with_details(json!({ "param": key }))
-        }
-        ErrorKind::Message(message) => ApiError::bad_request(format!("Invalid path: {message}"))
-            .with_code("INVALID_PATH_PARAM"),
+        } => invalid(Some(&key), value, message),
+        ErrorKind::InvalidUtf8InPathParam { key } => PathParamNotUtf8 { param: key }.into(),
+        ErrorKind::Message(reason) => MalformedPath { reason }.into(),
         // The handler's `Path` type does not fit the route: a bug in the app, not the request.
-        kind => ApiError::internal_from(std::io::Error::other(kind.to_string())),
+        kind => RouteMismatch::new(kind.to_string()).into(),
     }
 }

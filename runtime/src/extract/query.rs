@@ -2,7 +2,7 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::ApiError;
+use super::rejection::{InvalidQueryParam, QueryRejection};
 
 /// The query string, like `axum::extract::Query`, rejecting in JSON with the parameter's
 /// name.
@@ -20,7 +20,8 @@ use crate::ApiError;
 /// ```
 ///
 /// `?q=rust&exact=maybe` is answered with 400 `INVALID_QUERY`:
-/// "Invalid query parameter `exact`: provided string was not `true` or `false`".
+/// "Invalid query parameter `exact`: provided string was not `true` or `false`" (a
+/// [`QueryRejection`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Query<T>(pub T);
 
@@ -29,10 +30,12 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = QueryRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        super::from_urlencoded(query.as_bytes(), "INVALID_QUERY", "query parameter").map(Query)
+        let query = super::from_urlencoded(query.as_bytes())
+            .map_err(|(field, reason)| InvalidQueryParam { field, reason })?;
+        Ok(Query(query))
     }
 }

@@ -4,18 +4,20 @@ use std::task::{Context, Poll};
 
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use http::{StatusCode, header};
+use http::header;
 use http_body_util::BodyExt;
 use tower::{Layer, Service};
 
 use crate::ApiError;
+use crate::error::code;
 
 /// Error responses with a `text/plain` body get above this size kept as they are: they
 /// are not the short rejections this layer exists for.
 const MAX_TEXT: usize = 16 * 1024;
 
-/// Rewrites plain-text error responses (status 400 and up) into the JSON error shape, so a
-/// client sees one format even from axum's own extractors. JSON and other bodies pass
+/// Rewrites plain-text error responses (status 400 and up) into the JSON error shape, with
+/// the status's code from [`code::for_status`], so a client sees one format even from
+/// axum's own extractors. JSON and other bodies pass
 /// untouched, and successful responses are never looked at beyond their status.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonErrorsLayer;
@@ -110,7 +112,7 @@ async fn to_json(response: Response) -> Response {
     };
     let error = if status.is_server_error() {
         // Server-side text may hold internals: log it, send the generic message.
-        ApiError::new(status, code_for(status), "Internal server error")
+        ApiError::new(status, code::for_status(status), "Internal server error")
             .with_cause(std::io::Error::other(text))
     } else {
         let message = if text.trim().is_empty() {
@@ -118,7 +120,7 @@ async fn to_json(response: Response) -> Response {
         } else {
             text.trim().to_string()
         };
-        ApiError::new(status, code_for(status), message)
+        ApiError::new(status, code::for_status(status), message)
     };
     let json = error.into_response();
     // Keep the original headers that still apply (Allow, Retry-After, …).
@@ -127,45 +129,4 @@ async fn to_json(response: Response) -> Response {
     let (json_parts, json_body) = json.into_parts();
     parts.headers.extend(json_parts.headers);
     Response::from_parts(parts, json_body)
-}
-
-/// `413 Payload Too Large` → `PAYLOAD_TOO_LARGE`; 500 → `INTERNAL_ERROR` as elsewhere.
-fn code_for(status: StatusCode) -> String {
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        return "INTERNAL_ERROR".to_string();
-    }
-    status
-        .canonical_reason()
-        .unwrap_or("ERROR")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_from_statuses() {
-        assert_eq!(code_for(StatusCode::PAYLOAD_TOO_LARGE), "PAYLOAD_TOO_LARGE");
-        assert_eq!(
-            code_for(StatusCode::UNSUPPORTED_MEDIA_TYPE),
-            "UNSUPPORTED_MEDIA_TYPE"
-        );
-        assert_eq!(
-            code_for(StatusCode::INTERNAL_SERVER_ERROR),
-            "INTERNAL_ERROR"
-        );
-        assert_eq!(
-            code_for(StatusCode::UNPROCESSABLE_ENTITY),
-            "UNPROCESSABLE_ENTITY"
-        );
-    }
 }

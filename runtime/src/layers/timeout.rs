@@ -9,6 +9,7 @@ use http::StatusCode;
 use tower::{Layer, Service};
 
 use crate::ApiError;
+use crate::error::code;
 
 /// A route's `MAX_DURATION`: a request still running after `limit` gets a JSON 504
 /// `GATEWAY_TIMEOUT`, and the handler's future is dropped (so its work stops at its next
@@ -98,7 +99,7 @@ where
 fn timed_out(limit: Duration) -> Response {
     ApiError::new(
         StatusCode::GATEWAY_TIMEOUT,
-        "GATEWAY_TIMEOUT",
+        code::GATEWAY_TIMEOUT,
         format!(
             "The request took longer than this route's limit of {} seconds",
             limit.as_secs_f64()

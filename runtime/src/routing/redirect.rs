@@ -10,7 +10,7 @@ use http::{HeaderValue, StatusCode, Uri, header};
 use tower::{Layer, Service};
 
 /// `Some(308)` when the path ends in `/` and is not `/` itself.
-pub(crate) fn trailing_slash_redirect(uri: &Uri) -> Option<Response> {
+pub(super) fn trailing_slash_redirect(uri: &Uri) -> Option<Response> {
     let path = uri.path();
     if path.len() <= 1 || !path.ends_with('/') {
         return None;
@@ -33,8 +33,34 @@ pub(crate) fn trailing_slash_redirect(uri: &Uri) -> Option<Response> {
     )
 }
 
-/// Redirects a trailing slash before a catch-all route can capture it into its parameter.
-/// Generated routers put it on catch-all routes only; other routes never see one.
+/// A layer that answers a request whose path ends in `/` with `308 Permanent Redirect` to
+/// the same path without the slash (query kept), as Next.js does, and passes every other
+/// request to the route.
+///
+/// Put it on catch-all routes (`/docs/{*slug}`): without it, `/docs/guide/` reaches the
+/// handler with `guide/` in its parameter. Other routes do not need it, because a path
+/// with a trailing slash matches none of them and [`no_route`](super::no_route) redirects
+/// it. Generated routers put it on their catch-all routes. The redirect never leads to
+/// another host: `//evil.example/` becomes `/evil.example`.
+///
+/// ```
+/// use axum::{Router, body::Body, http::Request, routing::get};
+/// use fsroute::routing::RedirectTrailingSlash;
+/// use tower::ServiceExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let app: Router = Router::new().route(
+///     "/docs/{*slug}",
+///     get(|| async { "a page" }).layer(RedirectTrailingSlash),
+/// );
+///
+/// let request = Request::get("/docs/guide/?v=2").body(Body::empty()).unwrap();
+/// let response = app.oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 308);
+/// assert_eq!(response.headers()["location"], "/docs/guide?v=2");
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RedirectTrailingSlash;
 
@@ -46,6 +72,7 @@ impl<S> Layer<S> for RedirectTrailingSlash {
     }
 }
 
+/// The service [`RedirectTrailingSlash`] wraps a route in.
 #[derive(Debug, Clone)]
 pub struct RedirectTrailingSlashService<S> {
     inner: S,
@@ -57,7 +84,7 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = RedirectFuture<S::Future>;
+    type Future = RedirectTrailingSlashFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -65,10 +92,10 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         match trailing_slash_redirect(request.uri()) {
-            Some(redirect) => RedirectFuture::Redirect {
+            Some(redirect) => RedirectTrailingSlashFuture::Redirect {
                 response: Some(redirect),
             },
-            None => RedirectFuture::Inner {
+            None => RedirectTrailingSlashFuture::Inner {
                 future: self.inner.call(request),
             },
         }
@@ -76,15 +103,16 @@ where
 }
 
 pin_project_lite::pin_project! {
-    /// Either the ready redirect or the route's own response; no boxing.
+    /// The future of [`RedirectTrailingSlashService`]: either the ready redirect or the
+    /// route's own response; no boxing.
     #[project = RedirectFutureProjection]
-    pub enum RedirectFuture<F> {
+    pub enum RedirectTrailingSlashFuture<F> {
         Redirect { response: Option<Response> },
         Inner { #[pin] future: F },
     }
 }
 
-impl<F> Future for RedirectFuture<F>
+impl<F> Future for RedirectTrailingSlashFuture<F>
 where
     F: Future<Output = Result<Response, Infallible>>,
 {

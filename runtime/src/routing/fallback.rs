@@ -1,0 +1,96 @@
+//! What a router answers when no route matched, and the layers every generated router has.
+
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+use http::{Method, StatusCode, Uri};
+
+use super::redirect::trailing_slash_redirect;
+use crate::ApiError;
+use crate::error::code;
+
+/// A handler for `Router::fallback`: the answer when no route matched the path.
+///
+/// A path that ends in `/` gets `308 Permanent Redirect` to the path without it (query
+/// kept), as Next.js does; `/` itself does not. Any other path gets a JSON
+/// `404 Not Found` with code `NOT_FOUND` and the message `No route for GET /the/path`.
+///
+/// ```
+/// use axum::{Router, body::Body, http::Request, routing::get};
+/// use fsroute::routing::no_route;
+/// use tower::ServiceExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let app: Router = Router::new()
+///     .route("/users", get(|| async { "[]" }))
+///     .fallback(no_route);
+///
+/// let request = Request::get("/nothing").body(Body::empty()).unwrap();
+/// let response = app.clone().oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 404);
+///
+/// let request = Request::get("/users/").body(Body::empty()).unwrap();
+/// let response = app.oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 308);
+/// assert_eq!(response.headers()["location"], "/users");
+/// # }
+/// ```
+pub async fn no_route(method: Method, uri: Uri) -> Response {
+    if let Some(redirect) = trailing_slash_redirect(&uri) {
+        return redirect;
+    }
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        code::NOT_FOUND,
+        format!("No route for {method} {}", uri.path()),
+    )
+    .into_response()
+}
+
+/// Adds to `routes` what every generated router has on top of its routes, then applies
+/// the state:
+///
+/// - [`no_route`] as the fallback: the trailing-slash redirect, else the JSON 404;
+/// - [`JsonErrorsLayer`](crate::layers::JsonErrorsLayer): plain-text error responses
+///   (axum's own rejections, a handler's `(StatusCode, "text")`) become the JSON shape;
+/// - [`catch_panic`](crate::layers::catch_panic): a panicking handler gets a JSON 500
+///   `INTERNAL_ERROR`, and the server goes on serving.
+///
+/// Generated `router()` functions end with it. For a hand-written axum router, it gives
+/// the same answers outside the handlers; start its routes with
+/// [`method_router`](super::method_router) for the same `OPTIONS` and 405 answers.
+///
+/// ```
+/// use axum::{Router, body::Body, http::Request, routing::get};
+/// use tower::ServiceExt;
+///
+/// async fn boom() -> &'static str {
+///     panic!("a bug")
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let routes: Router<()> = Router::new()
+///     .route("/ok", get(|| async { "ok" }))
+///     .route("/boom", get(boom));
+/// let app: Router = fsroute::routing::finish(routes, ());
+///
+/// let request = Request::get("/boom").body(Body::empty()).unwrap();
+/// let response = app.clone().oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 500);
+///
+/// let request = Request::get("/nothing").body(Body::empty()).unwrap();
+/// let response = app.oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 404);
+/// # }
+/// ```
+pub fn finish<S>(routes: Router<S>, state: S) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+{
+    routes
+        .fallback(no_route)
+        .layer(crate::layers::JsonErrorsLayer)
+        .layer(crate::layers::catch_panic())
+        .with_state(state)
+}
