@@ -13,6 +13,23 @@
 //!     axum::serve(listener, app).await.unwrap();
 //! }
 //! ```
+//!
+//! ## Testing
+//!
+//! With the `testing` feature (for `[dev-dependencies]`), `fsroute::test` sends requests
+//! to your router in-process, with no server or socket, and reads the replies:
+//!
+//! ```ignore
+//! use fsroute::test::TestClient;
+//!
+//! #[tokio::test]
+//! async fn a_missing_user_is_a_404() {
+//!     let client = TestClient::new(routes::router(state));
+//!     let reply = client.get("/api/users/999").bearer(&token).await;
+//!     assert_eq!(reply.status(), 404);
+//!     assert_eq!(reply.error_code(), Some("NOT_FOUND"));
+//! }
+//! ```
 
 pub mod error;
 pub mod extract;
@@ -24,6 +41,8 @@ pub mod prelude;
 pub mod response;
 pub mod routing;
 pub mod stream;
+#[cfg(feature = "testing")]
+pub mod test;
 pub mod upload;
 
 #[doc(hidden)]

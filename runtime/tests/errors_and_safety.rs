@@ -1,16 +1,14 @@
 //! The error shape on the wire, the conversions' 500s and their logs, and the safety nets:
 //! panics and plain-text errors.
 
-mod common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::routing::{get, post};
-use common::{get as get_req, post_json};
 use fsroute::layers::{JsonErrorsLayer, catch_panic};
 use fsroute::prelude::*;
+use fsroute::test::TestClient;
 use serde_json::json;
 
 fn app() -> Router {
@@ -45,6 +43,10 @@ fn app() -> Router {
         )
         .layer(JsonErrorsLayer)
         .layer(catch_panic())
+}
+
+fn client() -> TestClient {
+    TestClient::new(app())
 }
 
 async fn panics() -> &'static str {
@@ -92,15 +94,15 @@ impl Log {
 
 #[tokio::test]
 async fn errors_have_the_one_shape_in_the_documented_order() {
-    let reply = get_req(&app(), "/missing").await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = client().get("/missing").await;
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert_eq!(
-        reply.body,
+        reply.text(),
         r#"{"error":{"code":"NOT_FOUND","message":"User 7 not found","details":null}}"#
     );
-    let reply = get_req(&app(), "/busy").await;
-    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    let reply = client().get("/busy").await;
+    assert_eq!(reply.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.header("retry-after"), Some("30"));
 }
 
@@ -108,8 +110,8 @@ async fn errors_have_the_one_shape_in_the_documented_order() {
 async fn unexpected_errors_are_500_with_the_cause_logged_not_sent() {
     let (log, _guard) = Log::capture();
     for path in ["/io", "/anyhow"] {
-        let reply = get_req(&app(), path).await;
-        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        let reply = client().get(path).await;
+        assert_eq!(reply.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
         assert_eq!(
             reply.json(),
             json!({ "error": { "code": "INTERNAL_ERROR", "message": "Internal server error", "details": null } })
@@ -126,45 +128,54 @@ async fn unexpected_errors_are_500_with_the_cause_logged_not_sent() {
 #[tokio::test]
 async fn a_panic_is_a_json_500_and_the_next_request_is_served() {
     let (log, _guard) = Log::capture();
-    let app = app();
-    let reply = get_req(&app, "/panic").await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(reply.error_message(), "Internal server error");
-    assert!(!reply.body.contains("secret"));
+    let client = client();
+    let reply = client.get("/panic").await;
+    assert_eq!(reply.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.error_message(), Some("Internal server error"));
+    assert!(!reply.text().contains("secret"));
     assert!(log.text().contains("handler panicked: secret internals"));
-    let after = get_req(&app, "/ok").await;
-    assert_eq!((after.status.as_u16(), after.body.as_str()), (200, "ok"));
+    let after = client.get("/ok").await;
+    assert_eq!((after.status().as_u16(), after.text()), (200, "ok"));
 }
 
 #[tokio::test]
 async fn axum_rejections_come_out_as_json() {
-    let reply = post_json(&app(), "/axum-json", "{oops").await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.error_code(), "BAD_REQUEST");
+    let reply = client()
+        .post("/axum-json")
+        .content_type("application/json")
+        .body("{oops")
+        .await;
+    assert_eq!(reply.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_code(), Some("BAD_REQUEST"));
     assert!(
         reply
             .error_message()
+            .unwrap_or_default()
             .starts_with("Failed to parse the request body as JSON"),
         "{}",
-        reply.body
+        reply.text()
     );
-    let reply = common::post(&app(), "/axum-json", "text/plain", "{}").await;
-    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(reply.error_code(), "UNSUPPORTED_MEDIA_TYPE");
+    let reply = client()
+        .post("/axum-json")
+        .content_type("text/plain")
+        .body("{}")
+        .await;
+    assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.error_code(), Some("UNSUPPORTED_MEDIA_TYPE"));
 }
 
 #[tokio::test]
 async fn plain_text_errors_from_handlers_are_wrapped() {
-    let reply = get_req(&app(), "/teapot").await;
+    let reply = client().get("/teapot").await;
     assert_eq!(
         reply.json(),
         json!({ "error": { "code": "I_M_A_TEAPOT", "message": "short and stout", "details": null } })
     );
     // A plain-text 500 may hold internals: never sent.
-    let reply = get_req(&app(), "/plain-500").await;
-    assert_eq!(reply.error_message(), "Internal server error");
-    assert!(!reply.body.contains("hunter2"));
+    let reply = client().get("/plain-500").await;
+    assert_eq!(reply.error_message(), Some("Internal server error"));
+    assert!(!reply.text().contains("hunter2"));
     // Other bodies are the handler's choice and pass untouched.
-    let reply = get_req(&app(), "/html-404").await;
-    assert_eq!(reply.body, "<h1>no</h1>");
+    let reply = client().get("/html-404").await;
+    assert_eq!(reply.text(), "<h1>no</h1>");
 }

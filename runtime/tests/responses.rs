@@ -1,12 +1,10 @@
 //! Response helpers and pagination, through real requests.
 
-mod common;
-
 use axum::Router;
 use axum::routing::get;
-use common::get as get_req;
 use fsroute::pagination::CursorPage;
 use fsroute::prelude::*;
+use fsroute::test::TestClient;
 use serde::Serialize;
 use serde_json::json;
 
@@ -84,56 +82,57 @@ fn app() -> Router {
         .route("/feed", get(feed))
 }
 
+fn client() -> TestClient {
+    TestClient::new(app())
+}
+
 #[tokio::test]
 async fn created_has_location_and_body() {
-    let reply = get_req(&app(), "/created").await;
-    assert_eq!(reply.status, StatusCode::CREATED);
+    let reply = client().get("/created").await;
+    assert_eq!(reply.status(), StatusCode::CREATED);
     assert_eq!(reply.header("location"), Some("/api/items/7"));
     assert_eq!(reply.json(), json!({ "id": 7 }));
 }
 
 #[tokio::test]
 async fn no_content_and_redirects() {
-    let reply = get_req(&app(), "/gone").await;
-    assert_eq!((reply.status.as_u16(), reply.body.as_str()), (204, ""));
-    let reply = get_req(&app(), "/temp").await;
-    assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT);
+    let reply = client().get("/gone").await;
+    assert_eq!((reply.status().as_u16(), reply.text()), (204, ""));
+    let reply = client().get("/temp").await;
+    assert_eq!(reply.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(reply.header("location"), Some("/elsewhere"));
-    let reply = get_req(&app(), "/perm").await;
-    assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
+    let reply = client().get("/perm").await;
+    assert_eq!(reply.status(), StatusCode::PERMANENT_REDIRECT);
 }
 
 #[tokio::test]
 async fn json_response_with_status_headers_and_cookies() {
-    let reply = get_req(&app(), "/built").await;
-    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    let reply = client().get("/built").await;
+    assert_eq!(reply.status(), StatusCode::ACCEPTED);
     assert_eq!(reply.header("x-queue"), Some("emails"));
-    let cookies: Vec<&str> = reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    assert_eq!(cookies, ["seen=1; HttpOnly", "theme=dark"]);
+    assert_eq!(
+        reply.header_all("set-cookie"),
+        ["seen=1; HttpOnly", "theme=dark"]
+    );
     assert_eq!(reply.json(), json!({ "queued": true }));
     assert_eq!(
-        get_req(&app(), "/accepted").await.status,
+        client().get("/accepted").await.status(),
         StatusCode::ACCEPTED
     );
 }
 
 #[tokio::test]
 async fn an_invalid_header_is_a_500_not_a_silent_drop() {
-    let reply = get_req(&app(), "/bad-header").await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(reply.error_code(), "INTERNAL_ERROR");
+    let reply = client().get("/bad-header").await;
+    assert_eq!(reply.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.error_code(), Some("INTERNAL_ERROR"));
 }
 
 #[tokio::test]
 async fn cookies_on_any_response() {
-    let reply = get_req(&app(), "/login").await;
+    let reply = client().get("/login").await;
     assert_eq!(reply.header("set-cookie"), Some("session=abc"));
-    let reply = get_req(&app(), "/logout").await;
+    let reply = client().get("/logout").await;
     let removal = reply.header("set-cookie").unwrap();
     assert!(
         removal.starts_with("session=; Path=/; Max-Age=0"),
@@ -143,7 +142,7 @@ async fn cookies_on_any_response() {
 
 #[tokio::test]
 async fn pagination_defaults_and_shape() {
-    let reply = get_req(&app(), "/items").await;
+    let reply = client().get("/items").await;
     let body = reply.json();
     assert_eq!(
         body["pagination"],
@@ -152,7 +151,7 @@ async fn pagination_defaults_and_shape() {
     assert_eq!(body["data"].as_array().unwrap().len(), 20);
     assert_eq!(body["data"][0], json!({ "id": 1 }));
 
-    let body = get_req(&app(), "/items?page=3&limit=20").await.json();
+    let body = client().get("/items?page=3&limit=20").await.json();
     let ids: Vec<u64> = body["data"]
         .as_array()
         .unwrap()
@@ -160,7 +159,7 @@ async fn pagination_defaults_and_shape() {
         .map(|i| i["id"].as_u64().unwrap())
         .collect();
     assert_eq!(ids, (41..=45).collect::<Vec<_>>());
-    let body = get_req(&app(), "/items?page=9").await.json();
+    let body = client().get("/items?page=9").await.json();
     assert_eq!(body["data"], json!([]));
 }
 
@@ -189,20 +188,20 @@ async fn pagination_out_of_bounds_is_a_clear_400() {
         ),
     ];
     for (query, message) in cases {
-        let reply = get_req(&app(), &format!("/items?{query}")).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
-        assert_eq!(reply.error_code(), "INVALID_QUERY");
-        assert_eq!(reply.error_message(), message);
+        let reply = client().get(format!("/items?{query}")).await;
+        assert_eq!(reply.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(reply.error_code(), Some("INVALID_QUERY"));
+        assert_eq!(reply.error_message(), Some(message));
     }
 }
 
 #[tokio::test]
 async fn cursor_pages_walk_the_whole_list_once() {
-    let app = app();
+    let client = client();
     let mut seen = Vec::new();
     let mut uri = "/feed?limit=20".to_string();
     loop {
-        let body = get_req(&app, &uri).await.json();
+        let body = client.get(&uri).await.json();
         seen.extend(
             body["data"]
                 .as_array()
@@ -222,7 +221,7 @@ async fn cursor_pages_walk_the_whole_list_once() {
         }
     }
     assert_eq!(seen, (1..=45).collect::<Vec<_>>());
-    let reply = get_req(&app, "/feed?cursor=not-ours").await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.error_code(), "INVALID_CURSOR");
+    let reply = client.get("/feed?cursor=not-ours").await;
+    assert_eq!(reply.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_code(), Some("INVALID_CURSOR"));
 }

@@ -1,20 +1,16 @@
 //! Server-Sent Events framing and keep-alive, and chunked byte streams, read frame by
 //! frame from the real response body.
 
-mod common;
-
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::routing::get;
 use fsroute::prelude::*;
 use fsroute::stream::KEEP_ALIVE;
 use fsroute::stream::sse::Event;
+use fsroute::test::TestClient;
 use futures_util::StreamExt;
-use http_body_util::BodyExt;
 use serde::Serialize;
-use tower::ServiceExt;
 
 #[derive(Serialize)]
 struct Token {
@@ -59,40 +55,37 @@ fn app() -> Router {
         )
 }
 
-async fn response(uri: &str) -> axum::response::Response {
-    app()
-        .oneshot(axum::http::Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap()
+fn client() -> TestClient {
+    TestClient::new(app())
 }
 
 #[tokio::test]
 async fn json_events_are_framed_as_sse() {
-    let reply = common::get(&app(), "/tokens").await;
+    let reply = client().get("/tokens").await;
     assert_eq!(reply.header("content-type"), Some("text/event-stream"));
     assert_eq!(reply.header("cache-control"), Some("no-cache"));
     assert_eq!(
-        reply.body,
+        reply.text(),
         "data: {\"token\":\"Hel\"}\n\ndata: {\"token\":\"lo\"}\n\n"
     );
 }
 
 #[tokio::test]
 async fn named_events_with_ids_and_multiline_data() {
-    let reply = common::get(&app(), "/events").await;
+    let reply = client().get("/events").await;
     assert_eq!(
-        reply.body,
+        reply.text(),
         "event: greeting\nid: 1\ndata: hello\ndata: world\n\n"
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_idle_stream_sends_keep_alive_comments() {
-    let mut body = response("/slow").await.into_body();
-    let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    let mut stream = client().get("/slow").stream().await;
+    let first = stream.next_chunk().await.unwrap();
     assert_eq!(&first[..], b"data: first\n\n");
     let started = tokio::time::Instant::now();
-    let keep_alive = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    let keep_alive = stream.next_chunk().await.unwrap();
     assert_eq!(&keep_alive[..], b":\n\n");
     // The paused clock jumps straight to the keep-alive deadline.
     let waited = started.elapsed();
@@ -104,13 +97,12 @@ async fn an_idle_stream_sends_keep_alive_comments() {
 
 #[tokio::test]
 async fn byte_streams_are_chunked_with_their_content_type() {
-    let response = response("/csv").await;
-    assert_eq!(response.headers()["content-type"], "text/csv");
-    assert!(response.headers().get("content-length").is_none());
-    let mut body = response.into_body();
+    let mut stream = client().get("/csv").stream().await;
+    assert_eq!(stream.header("content-type"), Some("text/csv"));
+    assert!(stream.header("content-length").is_none());
     let mut chunks = Vec::new();
-    while let Some(frame) = body.frame().await {
-        chunks.push(String::from_utf8(frame.unwrap().into_data().unwrap().to_vec()).unwrap());
+    while let Some(chunk) = stream.next_chunk().await {
+        chunks.push(String::from_utf8(chunk.to_vec()).unwrap());
     }
     assert_eq!(chunks, ["a,b\n", "1,2\n", "3,4\n"]);
 }

@@ -1,13 +1,12 @@
 //! Multipart uploads: limits, types, hostile file names, storage, through real requests.
 
-mod common;
-
 use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use fsroute::prelude::*;
+use fsroute::test::{TestClient, TestResponse};
 use serde_json::json;
 
 const BOUNDARY: &str = "fsroute-test-boundary";
@@ -51,14 +50,12 @@ fn app(dir: PathBuf) -> Router {
     Router::new().route("/upload", post(upload)).with_state(dir)
 }
 
-async fn send(app: &Router, body: Vec<u8>) -> common::Reply {
-    common::post(
-        app,
-        "/upload",
-        &format!("multipart/form-data; boundary={BOUNDARY}"),
-        body,
-    )
-    .await
+async fn send(app: &Router, body: Vec<u8>) -> TestResponse {
+    TestClient::new(app.clone())
+        .post("/upload")
+        .content_type(&format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(body)
+        .await
 }
 
 #[tokio::test]
@@ -70,7 +67,7 @@ async fn a_good_image_is_stored_under_a_generated_name() {
         ("photo", Some("cat.png"), "image/png", b"\x89PNG fake"),
     ]);
     let reply = send(&app, body).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.status(), StatusCode::OK, "{}", reply.text());
     let json = reply.json();
     assert_eq!(json["field"], "photo");
     assert_eq!(json["fileName"], "cat.png");
@@ -97,7 +94,7 @@ async fn a_hostile_file_name_cannot_leave_the_folder() {
         b"\x89PNG\r\n\x1a\n",
     )]);
     let reply = send(&app, body).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.status(), StatusCode::OK, "{}", reply.text());
     assert_eq!(reply.json()["fileName"], "evil.png");
     let entries: Vec<_> = std::fs::read_dir(dir.path().join("uploads"))
         .unwrap()
@@ -116,7 +113,7 @@ async fn over_the_size_limit_is_413() {
     let dir = tempfile::tempdir().unwrap();
     let body = multipart(&[("photo", Some("big.png"), "image/png", &[0u8; 65])]);
     let reply = send(&app(dir.path().to_path_buf()), body).await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         reply.json()["error"],
         json!({ "code": "PAYLOAD_TOO_LARGE", "message": "File is larger than 64 bytes", "details": { "field": "photo", "maxBytes": 64 } })
@@ -129,10 +126,12 @@ async fn a_type_not_allowed_is_415() {
     let dir = tempfile::tempdir().unwrap();
     let body = multipart(&[("photo", Some("x.svg"), "image/svg+xml", b"<svg/>")]);
     let reply = send(&app(dir.path().to_path_buf()), body).await;
-    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(
         reply.error_message(),
-        "File type `image/svg+xml` is not allowed; allowed: image/png, image/jpeg, image/gif, image/webp"
+        Some(
+            "File type `image/svg+xml` is not allowed; allowed: image/png, image/jpeg, image/gif, image/webp"
+        )
     );
 }
 
@@ -140,15 +139,18 @@ async fn a_type_not_allowed_is_415() {
 async fn not_multipart_is_415_and_no_file_is_400() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path().to_path_buf());
-    let reply = common::post_json(&app, "/upload", "{}").await;
-    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let reply = TestClient::new(app.clone())
+        .post("/upload")
+        .json(&json!({}))
+        .await;
+    assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let reply = send(
         &app,
         multipart(&[("title", None, "text/plain", b"no file")]),
     )
     .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.error_message(), "Send a file");
+    assert_eq!(reply.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_message(), Some("Send a file"));
 }
 
 #[tokio::test]
@@ -159,6 +161,6 @@ async fn a_malformed_body_is_400() {
         b"--fsroute-test-boundary\r\ngarbage".to_vec(),
     )
     .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.error_code(), "INVALID_MULTIPART");
+    assert_eq!(reply.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_code(), Some("INVALID_MULTIPART"));
 }
