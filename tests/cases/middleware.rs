@@ -9,9 +9,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use fsroute::layers::AppLayers;
-use fsroute_tests::{MiddlewareState, Reply, get, middleware, send, send_request};
+use fsroute::test::{TestClient, TestResponse};
+use fsroute_tests::{MiddlewareState, middleware};
 use serde_json::json;
-use tower::ServiceExt;
 use tower_http::cors::CorsLayer;
 
 const TOKEN: &str = "let-me-in";
@@ -30,31 +30,26 @@ fn authorized(uri: &str) -> Request<Body> {
         .unwrap()
 }
 
-fn visited(reply: &Reply) -> Vec<&str> {
-    reply
-        .headers
-        .get_all("x-visited")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect()
+fn visited(reply: &TestResponse) -> Vec<&str> {
+    reply.header_all("x-visited")
 }
 
 #[tokio::test]
 async fn nested_folders_run_outer_to_inner_and_unwind_inner_to_outer() {
-    let app = middleware::router(state());
-    let reply = send_request(&app, authorized("/api/deep")).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let client = TestClient::new(middleware::router(state()));
+    let reply = client.send(authorized("/api/deep")).await;
+    assert_eq!(reply.status(), StatusCode::OK, "{}", reply.text());
     // On the way in: app/, api/, (protected)/, deep/.
-    assert_eq!(reply.body, "root,api,protected,deep");
+    assert_eq!(reply.text(), "root,api,protected,deep");
     // On the way out, the innermost finishes first.
     assert_eq!(visited(&reply), ["deep", "protected", "api", "root"]);
 }
 
 #[tokio::test]
 async fn middleware_can_end_a_request_early_with_a_json_401() {
-    let app = middleware::router(state());
-    let reply = get(&app, "/api/deep").await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let client = TestClient::new(middleware::router(state()));
+    let reply = client.get("/api/deep").await;
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         reply.json(),
         json!({ "error": { "code": "UNAUTHORIZED", "message": "Sign in: send `Authorization: Bearer <token>`", "details": null } })
@@ -66,41 +61,45 @@ async fn middleware_can_end_a_request_early_with_a_json_401() {
         .header("authorization", "Bearer nope")
         .body(Body::empty())
         .unwrap();
-    let reply = send_request(&app, wrong).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = client.send(wrong).await;
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(reply.json()["error"]["message"], "The token is not valid");
 }
 
 #[tokio::test]
 async fn middleware_hands_data_to_the_handler() {
-    let reply = send_request(&middleware::router(state()), authorized("/api/me")).await;
-    assert_eq!(reply.body, "signed in as ada");
+    let reply = TestClient::new(middleware::router(state()))
+        .send(authorized("/api/me"))
+        .await;
+    assert_eq!(reply.text(), "signed in as ada");
 }
 
 #[tokio::test]
 async fn a_group_middleware_does_not_touch_routes_outside_the_group() {
-    let reply = get(&middleware::router(state()), "/api/public").await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.body, "root,api,route");
+    let reply = TestClient::new(middleware::router(state()))
+        .get("/api/public")
+        .await;
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(reply.text(), "root,api,route");
     assert!(!visited(&reply).contains(&"protected"));
 }
 
 #[tokio::test]
 async fn a_route_middleware_wraps_only_its_route_and_runs_innermost() {
-    let app = middleware::router(state());
-    let public = get(&app, "/api/public").await;
+    let client = TestClient::new(middleware::router(state()));
+    let public = client.get("/api/public").await;
     assert_eq!(visited(&public), ["route", "api", "root"]);
-    let quick = get(&app, "/api/quick").await;
+    let quick = client.get("/api/quick").await;
     assert_eq!(visited(&quick), ["api", "root"]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn past_max_duration_is_a_json_504_and_the_handler_is_dropped() {
     let state = state();
-    let app = middleware::router(state.clone());
+    let client = TestClient::new(middleware::router(state.clone()));
     let started = tokio::time::Instant::now();
-    let reply = get(&app, "/api/slow").await;
-    assert_eq!(reply.status, StatusCode::GATEWAY_TIMEOUT);
+    let reply = client.get("/api/slow").await;
+    assert_eq!(reply.status(), StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(
         reply.json()["error"],
         json!({ "code": "GATEWAY_TIMEOUT", "message": "The request took longer than this route's limit of 1 seconds", "details": null })
@@ -113,76 +112,76 @@ async fn past_max_duration_is_a_json_504_and_the_handler_is_dropped() {
         "the handler future was dropped"
     );
     // The server is fine afterwards, and a quick handler under the same limit answers.
-    assert_eq!(get(&app, "/api/quick").await.body, "quick");
+    assert_eq!(client.get("/api/quick").await.text(), "quick");
 }
 
 #[tokio::test]
 async fn body_limit_per_route_is_a_json_413() {
-    let app = middleware::router(state());
-    let reply = send(
-        &app,
-        Method::POST,
-        "/api/small",
-        Some(r#"{"a":"0123456789"}"#),
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let client = TestClient::new(middleware::router(state()));
+    let reply = client
+        .post("/api/small")
+        .content_type("application/json")
+        .body(r#"{"a":"0123456789"}"#)
+        .await;
+    assert_eq!(reply.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.json()["error"]["code"], "PAYLOAD_TOO_LARGE");
-    let reply = send(&app, Method::POST, "/api/small", Some(r#"{"a":1}"#)).await;
-    assert_eq!(reply.body, r#"{"a":1}"#);
+    let reply = client
+        .post("/api/small")
+        .content_type("application/json")
+        .body(r#"{"a":1}"#)
+        .await;
+    assert_eq!(reply.text(), r#"{"a":1}"#);
 }
 
 #[tokio::test(start_paused = true)]
 async fn revalidate_caches_get_responses_per_url() {
     let state = state();
     let calls = || state.cached_calls.load(Ordering::SeqCst);
-    let app = middleware::router(state.clone());
+    let client = TestClient::new(middleware::router(state.clone()));
 
-    let first = get(&app, "/api/cached?q=a").await;
-    assert_eq!(first.body, "call 1 q=a");
+    let first = client.get("/api/cached?q=a").await;
+    assert_eq!(first.text(), "call 1 q=a");
     assert_eq!(first.header("x-fsroute-cache"), Some("MISS"));
     assert_eq!(first.header("cache-control"), Some("public, max-age=10"));
 
     tokio::time::advance(Duration::from_secs(4)).await;
-    let second = get(&app, "/api/cached?q=a").await;
-    assert_eq!(second.body, "call 1 q=a", "served from the cache");
+    let second = client.get("/api/cached?q=a").await;
+    assert_eq!(second.text(), "call 1 q=a", "served from the cache");
     assert_eq!(second.header("x-fsroute-cache"), Some("HIT"));
     assert_eq!(second.header("cache-control"), Some("public, max-age=5"));
     assert_eq!(calls(), 1);
 
     // Another query string is another URL.
-    assert_eq!(get(&app, "/api/cached?q=b").await.body, "call 2 q=b");
+    assert_eq!(client.get("/api/cached?q=b").await.text(), "call 2 q=b");
     assert_eq!(calls(), 2);
 
     // After REVALIDATE seconds the entry is stale and the handler runs again.
     tokio::time::advance(Duration::from_secs(10)).await;
-    assert_eq!(get(&app, "/api/cached?q=a").await.body, "call 3 q=a");
+    assert_eq!(client.get("/api/cached?q=a").await.text(), "call 3 q=a");
     assert_eq!(calls(), 3);
 }
 
 #[tokio::test(start_paused = true)]
 async fn revalidate_caches_only_200_and_skips_credentialed_requests() {
     let state = state();
-    let app = middleware::router(state.clone());
+    let client = TestClient::new(middleware::router(state.clone()));
     for _ in 0..2 {
-        let reply = get(&app, "/api/cached?fail=true").await;
-        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+        let reply = client.get("/api/cached?fail=true").await;
+        assert_eq!(reply.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
     assert_eq!(state.cached_calls.load(Ordering::SeqCst), 2);
 
-    get(&app, "/api/cached?q=c").await;
+    client.get("/api/cached?q=c").await;
     let with_cookie = Request::get("/api/cached?q=c")
         .header("cookie", "session=1")
         .body(Body::empty())
         .unwrap();
-    let reply = send_request(&app, with_cookie).await;
-    assert_eq!(reply.body, "call 4 q=c");
+    let reply = client.send(with_cookie).await;
+    assert_eq!(reply.text(), "call 4 q=c");
     assert!(reply.header("x-fsroute-cache").is_none());
     // POST is never cached, nor answered by the cache: this route has no POST at all.
     assert_eq!(
-        send(&app, Method::POST, "/api/cached?q=c", None)
-            .await
-            .status,
+        client.post("/api/cached?q=c").await.status(),
         StatusCode::METHOD_NOT_ALLOWED
     );
 }
@@ -190,13 +189,13 @@ async fn revalidate_caches_only_200_and_skips_credentialed_requests() {
 #[tokio::test]
 async fn a_burst_of_misses_runs_the_handler_once() {
     let state = state();
-    let app = middleware::router(state.clone());
+    let client = TestClient::new(middleware::router(state.clone()));
     let burst = (0..20).map(|_| {
-        let app = app.clone();
-        tokio::spawn(async move { get(&app, "/api/cached?q=burst").await })
+        let client = client.clone();
+        tokio::spawn(async move { client.get("/api/cached?q=burst").await })
     });
     let replies = futures_join(burst).await;
-    assert!(replies.iter().all(|reply| reply.body == "call 1 q=burst"));
+    assert!(replies.iter().all(|reply| reply.text() == "call 1 q=burst"));
     assert_eq!(state.cached_calls.load(Ordering::SeqCst), 1);
 }
 
@@ -233,16 +232,16 @@ async fn request_ids_round_trip_and_reach_every_log_line() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let app = AppLayers::new().apply(middleware::router(state()));
+    let client = TestClient::new(AppLayers::new().apply(middleware::router(state())));
 
     let given = Request::get("/api/public")
         .header("x-request-id", "req-42")
         .body(Body::empty())
         .unwrap();
-    let reply = send_request(&app, given).await;
+    let reply = client.send(given).await;
     assert_eq!(reply.header("x-request-id"), Some("req-42"));
 
-    let made = get(&app, "/api/public").await;
+    let made = client.get("/api/public").await;
     let id = made
         .header("x-request-id")
         .expect("an id is made when absent");
@@ -281,9 +280,11 @@ async fn cors_answers_only_configured_origins() {
             .parse::<axum::http::HeaderValue>()
             .unwrap()])
         .allow_methods([Method::GET]);
-    let app = AppLayers::new()
-        .cors(cors)
-        .apply(middleware::router(state()));
+    let client = TestClient::new(
+        AppLayers::new()
+            .cors(cors)
+            .apply(middleware::router(state())),
+    );
     let preflight = |origin: &str| {
         Request::builder()
             .method(Method::OPTIONS)
@@ -293,28 +294,33 @@ async fn cors_answers_only_configured_origins() {
             .body(Body::empty())
             .unwrap()
     };
-    let allowed = send_request(&app, preflight("https://app.example")).await;
+    let allowed = client.send(preflight("https://app.example")).await;
     assert_eq!(
         allowed.header("access-control-allow-origin"),
         Some("https://app.example")
     );
-    let other = send_request(&app, preflight("https://evil.example")).await;
+    let other = client.send(preflight("https://evil.example")).await;
     assert_eq!(other.header("access-control-allow-origin"), None);
 }
 
 #[tokio::test]
 async fn compression_and_the_global_body_limit() {
-    let app = AppLayers::new()
-        .body_limit(8)
-        .apply(middleware::router(state()));
-    let gzip = Request::get("/api/large")
+    let client = TestClient::new(
+        AppLayers::new()
+            .body_limit(8)
+            .apply(middleware::router(state())),
+    );
+    let reply = client
+        .get("/api/large")
         .header("accept-encoding", "gzip")
-        .body(Body::empty())
-        .unwrap();
-    let reply = app.clone().oneshot(gzip).await.unwrap();
+        .await;
     assert_eq!(reply.headers()["content-encoding"], "gzip");
 
     // The route's own BODY_LIMIT (16) wins over the global one (8).
-    let reply = send(&app, Method::POST, "/api/small", Some(r#"{"a":12345}"#)).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = client
+        .post("/api/small")
+        .content_type("application/json")
+        .body(r#"{"a":12345}"#)
+        .await;
+    assert_eq!(reply.status(), StatusCode::OK, "{}", reply.text());
 }

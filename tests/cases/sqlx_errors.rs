@@ -3,10 +3,10 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use fsroute::ApiResult;
-use fsroute_tests::{get as get_req, send};
+use fsroute::test::TestClient;
 use sqlx::SqlitePool;
 
 async fn pool() -> SqlitePool {
@@ -54,18 +54,18 @@ async fn app() -> Router {
 
 #[tokio::test]
 async fn no_row_is_a_404() {
-    let reply = get_req(&app().await, "/find").await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = TestClient::new(app().await).get("/find").await;
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
     assert_eq!(reply.json()["error"]["code"], "NOT_FOUND");
 }
 
 #[tokio::test]
 async fn a_unique_violation_is_a_409() {
-    let app = app().await;
-    let first = send(&app, Method::POST, "/insert", None).await;
-    assert_eq!(first.status, StatusCode::CREATED);
-    let second = send(&app, Method::POST, "/insert", None).await;
-    assert_eq!(second.status, StatusCode::CONFLICT);
+    let client = TestClient::new(app().await);
+    let first = client.post("/insert").await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let second = client.post("/insert").await;
+    assert_eq!(second.status(), StatusCode::CONFLICT);
     assert_eq!(
         second.json()["error"]["message"],
         "A record with the same unique value already exists"
@@ -74,10 +74,10 @@ async fn a_unique_violation_is_a_409() {
 
 #[tokio::test]
 async fn any_other_database_error_is_a_500_that_names_nothing() {
-    let reply = get_req(&app().await, "/broken").await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let reply = TestClient::new(app().await).get("/broken").await;
+    assert_eq!(reply.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(reply.json()["error"]["message"], "Internal server error");
-    assert!(!reply.body.contains("no_such_table"));
+    assert!(!reply.text().contains("no_such_table"));
 }
 
 #[tokio::test]
@@ -85,8 +85,8 @@ async fn an_unreachable_database_is_a_503() {
     let pool = pool().await;
     pool.close().await;
     let app = Router::new().route("/find", get(find)).with_state(pool);
-    let reply = get_req(&app, "/find").await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    let reply = TestClient::new(app).get("/find").await;
+    assert_eq!(reply.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(reply.json()["error"]["code"], "SERVICE_UNAVAILABLE");
 
     // A connection that breaks mid-query surfaces as an I/O error: also the database's

@@ -1,16 +1,14 @@
-//! Routers compiled from the fixture trees in `fixtures/`, and helpers to drive them
-//! with real requests through `tower::ServiceExt::oneshot`.
+//! Routers compiled from the fixture trees in `fixtures/`, and the state and middleware
+//! helpers they use. The tests drive them with `fsroute::test::TestClient`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::http::Request;
 use axum::middleware::Next;
 use axum::response::Response;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
 /// `fixtures/conventions/app`: every folder convention, with a state type.
 pub mod conventions {
@@ -95,52 +93,4 @@ pub mod shared_handlers {
 
 pub fn conventions_router() -> Router {
     conventions::router(FixtureState { greeting: "hello" })
-}
-
-/// What a request got back.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|err| panic!("body is not JSON ({err}): {}", self.body))
-    }
-}
-
-/// Sends one request through the router, as a server would.
-pub async fn send(router: &Router, method: Method, uri: &str, body: Option<&str>) -> Reply {
-    let mut request = Request::builder().method(method).uri(uri);
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let request = request
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
-        .unwrap();
-    send_request(router, request).await
-}
-
-/// Sends a request built by the caller (custom headers), as a server would.
-pub async fn send_request(router: &Router, request: Request<Body>) -> Reply {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
-    }
-}
-
-pub async fn get(router: &Router, uri: &str) -> Reply {
-    send(router, Method::GET, uri, None).await
 }
