@@ -49,8 +49,10 @@ async fn generated_and_handwritten_answer_alike() {
         (Method::GET, "/api/search?q=rust&page=2&sort=new", None),
         (Method::GET, "/api/search", None),
         (Method::GET, "/api/nope", None),
+        (Method::GET, "/api/hello/", None),
         (Method::DELETE, "/api/hello", None),
         (Method::OPTIONS, "/api/echo", None),
+        (Method::OPTIONS, "/api/hello", None),
         (Method::HEAD, "/api/hello", None),
     ];
     for (method, uri, body) in cases {
