@@ -4,6 +4,7 @@
 //! fsroute routes [APP_DIR]   the route table: methods, URL pattern, file
 //! fsroute print  [APP_DIR]   the generated Rust source
 //! fsroute check  [APP_DIR]   errors and warnings only
+//! fsroute fmt    [APP_DIR…]  rustfmt over the route files, which `cargo fmt` never sees
 //! fsroute new    DIR         a new app: a standalone copy of the template app
 //! ```
 
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 
 use fsroute_codegen::{Builder, Diagnostic, Generated};
 
+mod fmt;
 mod scaffold;
 
 const USAGE: &str = "\
@@ -21,10 +23,13 @@ Usage:
   fsroute routes [APP_DIR] [--state TYPE]   print the route table
   fsroute print  [APP_DIR] [--state TYPE]   print the generated router source
   fsroute check  [APP_DIR] [--state TYPE]   report errors and warnings, build nothing
+  fsroute fmt    [APP_DIR...] [--check]     format the route files with rustfmt
   fsroute new    DIR [--name NAME]          create a new app from the template app
 
-APP_DIR defaults to `app` in the current folder. Exit status: 0 when the tree is
-valid, 1 when it has errors, 2 for a bad command line.
+APP_DIR defaults to `app` in the current folder. `cargo fmt` does not see route files
+(they are reached through the generated file); `fsroute fmt` does. Exit status: 0 when
+the tree is valid (for `fmt --check`: formatted), 1 when it has errors (would be
+reformatted), 2 for a bad command line.
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +37,7 @@ enum Command {
     Routes,
     Print,
     Check,
+    Fmt,
     New,
 }
 
@@ -39,8 +45,11 @@ struct Args {
     command: Command,
     /// The app folder, or for `new` the folder to create.
     path: Option<PathBuf>,
+    /// More app folders, for `fmt`.
+    more_paths: Vec<PathBuf>,
     state: Option<String>,
     name: Option<String>,
+    check: bool,
 }
 
 fn parse_args() -> Result<Option<Args>, lexopt::Error> {
@@ -50,9 +59,12 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
     let mut path = None;
     let mut state = None;
     let mut name = None;
+    let mut check = false;
+    let mut more_paths = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
             Short('h') | Long("help") => return Ok(None),
+            Long("check") if command == Some(Command::Fmt) => check = true,
             Long("state") => state = Some(parser.value()?.string()?),
             Long("name") => name = Some(parser.value()?.string()?),
             Value(value) if command.is_none() => {
@@ -60,11 +72,13 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
                     "routes" => Command::Routes,
                     "print" => Command::Print,
                     "check" => Command::Check,
+                    "fmt" => Command::Fmt,
                     "new" => Command::New,
                     other => return Err(format!("unknown command `{other}`").into()),
                 });
             }
             Value(value) if path.is_none() => path = Some(PathBuf::from(value)),
+            Value(value) if command == Some(Command::Fmt) => more_paths.push(PathBuf::from(value)),
             _ => return Err(arg.unexpected()),
         }
     }
@@ -74,8 +88,10 @@ fn parse_args() -> Result<Option<Args>, lexopt::Error> {
     Ok(Some(Args {
         command,
         path,
+        more_paths,
         state,
         name,
+        check,
     }))
 }
 
@@ -94,6 +110,9 @@ fn main() -> ExitCode {
     if args.command == Command::New {
         return new_app(&args);
     }
+    if args.command == Command::Fmt {
+        return format_routes(&args);
+    }
     let app_dir = args.path.clone().unwrap_or_else(|| PathBuf::from("app"));
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut builder = Builder::new().root(&cwd).app_dir(&app_dir);
@@ -111,7 +130,7 @@ fn main() -> ExitCode {
                     generated.routes.len(),
                     generated.warnings.len()
                 ),
-                Command::New => unreachable!("handled above"),
+                Command::New | Command::Fmt => unreachable!("handled above"),
             }
             ExitCode::SUCCESS
         }
@@ -141,6 +160,35 @@ fn new_app(args: &Args) -> ExitCode {
         Ok(created) => {
             print!("{}", scaffold::next_steps(&created));
             ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn format_routes(args: &Args) -> ExitCode {
+    let mut app_dirs: Vec<PathBuf> = args.path.iter().cloned().collect();
+    app_dirs.extend(args.more_paths.iter().cloned());
+    if app_dirs.is_empty() {
+        app_dirs.push(PathBuf::from("app"));
+    }
+    match fmt::format_app_dirs(&app_dirs, args.check) {
+        Ok(outcome) => {
+            for file in &outcome.unparsable {
+                eprintln!("skipped `{file}`: it does not parse; `cargo build` shows why");
+            }
+            let verb = if args.check { "checked" } else { "formatted" };
+            eprintln!("{verb} {} route files", outcome.formatted);
+            if outcome.ok {
+                ExitCode::SUCCESS
+            } else {
+                if args.check {
+                    eprintln!("run `fsroute fmt` to format them");
+                }
+                ExitCode::FAILURE
+            }
         }
         Err(err) => {
             eprintln!("error: {err}");

@@ -181,3 +181,53 @@ fn a_new_app_has_every_template_file_and_only_the_crate_name_changed() {
         );
     }
 }
+
+#[test]
+fn fmt_formats_route_files_that_cargo_fmt_never_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |file: &str, content: &str| {
+        let path = dir.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nedition = \"2021\"\n",
+    );
+    write(
+        "app/api/users/route.rs",
+        "pub async fn GET()->&'static str{\"users\"}\n",
+    );
+    write("app/api/_lib/helpers.rs", "pub fn   helper() {}\n");
+    write("app/api/broken/route.rs", "pub async fn GET( {\n");
+    write("app/api/ok/route.rs", "pub async fn GET() {}\n");
+
+    let check = fsroute(&["fmt", "--check"], dir.path());
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    let stdout = text(&check.stdout);
+    assert!(stdout.contains("app/api/users/route.rs"), "{stdout}");
+    assert!(stdout.contains("app/api/_lib/helpers.rs"), "{stdout}");
+    let stderr = text(&check.stderr);
+    assert!(
+        stderr.contains("skipped `app/api/broken/route.rs`: it does not parse"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("run `fsroute fmt` to format them"),
+        "{stderr}"
+    );
+
+    let format = fsroute(&["fmt"], dir.path());
+    assert!(format.status.success(), "{}", text(&format.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app/api/users/route.rs")).unwrap(),
+        "pub async fn GET() -> &'static str {\n    \"users\"\n}\n"
+    );
+    // The file that does not parse is left as it was, for rustc to report.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app/api/broken/route.rs")).unwrap(),
+        "pub async fn GET( {\n"
+    );
+    let again = fsroute(&["fmt", "--check", "app"], dir.path());
+    assert!(again.status.success(), "{}", text(&again.stderr));
+}
