@@ -22,12 +22,20 @@ use names::{ModuleNames, module_names};
 /// The name the generated code gives `::fsroute::__private`; no route module may take it.
 const RUNTIME_ALIAS: &str = "rt";
 
+/// The version of `fsroute::__private` this generator writes for: the generated file
+/// checks it against the runtime's `PROTOCOL` at compile time, so mismatched versions of
+/// the two crates fail with one sentence. Raise it together with the runtime's.
+const RUNTIME_PROTOCOL: u32 = 1;
+
 /// How many `.route(…)` calls one statement of `router()` chains: rustc recurses once per
 /// chained call, and a chain of thousands overflows its stack.
 const ROUTES_PER_STATEMENT: usize = 50;
 
 /// Lines longer than this are wrapped, as rustfmt does.
 const MAX_WIDTH: usize = 100;
+
+/// rustfmt's `fn_call_width`: argument lists longer than this go one per line.
+const CALL_ARGS_WIDTH: usize = 60;
 
 pub struct EmitOptions<'a> {
     /// The app folder as users name it (`app`), for the header.
@@ -81,6 +89,10 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
     );
 
     let _ = writeln!(out, "use ::fsroute::__private as {RUNTIME_ALIAS};");
+    let _ = writeln!(
+        out,
+        "const _: () = {RUNTIME_ALIAS}::check_protocol({RUNTIME_PROTOCOL});"
+    );
     if routed.iter().any(|(route, _)| has_layers(route)) {
         // `.wrap(…)` chains layers; only imported where a route has one.
         let _ = writeln!(out, "use {RUNTIME_ALIAS}::Wrap as _;");
@@ -164,7 +176,7 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
             let path = literal(path);
             let builder = format!("{module}_router({argument})");
             let line = format!("        .route({path}, {builder}){end}");
-            if line.len() <= MAX_WIDTH {
+            if path.len() + 2 + builder.len() <= CALL_ARGS_WIDTH {
                 let _ = writeln!(out, "{line}");
             } else {
                 let _ = writeln!(
@@ -257,11 +269,7 @@ fn method_router_fn(
     } else {
         "method_router"
     };
-    let _ = writeln!(
-        out,
-        "    rt::{start}({})",
-        literal(&allow_header(route.methods()))
-    );
+    let root = format!("rt::{start}({})", literal(&allow_header(route.methods())));
     let mut calls: Vec<String> = route
         .methods()
         .iter()
@@ -311,10 +319,45 @@ fn method_router_fn(
     if route.has_catch_all() {
         calls.push(format!(".wrap({RUNTIME_ALIAS}::RedirectTrailingSlash)"));
     }
-    for call in calls {
-        let _ = writeln!(out, "        {call}");
+    // rustfmt's layout: a single call joins its root on one line when it fits; a longer
+    // chain has one call per line.
+    match calls.as_slice() {
+        [call] if 4 + root.len() + call.len() <= MAX_WIDTH => {
+            let _ = writeln!(out, "    {root}{call}");
+        }
+        _ => {
+            let _ = writeln!(out, "    {root}");
+            for call in &calls {
+                chain_call(out, call);
+            }
+        }
     }
     out.push_str("}\n");
+}
+
+/// One `.method(rt::f(args))` line of a chain. When the inner call is longer than
+/// rustfmt's call width, its arguments go one per line, as rustfmt lays them out.
+fn chain_call(out: &mut String, call: &str) {
+    let inner = call
+        .split_once('(')
+        .map(|(_, rest)| &rest[..rest.len() - 1])
+        .unwrap_or_default();
+    let nested_args = inner
+        .split_once('(')
+        .and_then(|(head, rest)| Some((head, rest.strip_suffix(')')?)));
+    match nested_args {
+        Some((head, args)) if inner.len() > CALL_ARGS_WIDTH => {
+            let method = &call[..call.len() - inner.len() - 1];
+            let _ = writeln!(out, "        {method}{head}(");
+            for arg in args.split(", ") {
+                let _ = writeln!(out, "            {arg},");
+            }
+            out.push_str("        ))\n");
+        }
+        _ => {
+            let _ = writeln!(out, "        {call}");
+        }
+    }
 }
 
 #[cfg(test)]
