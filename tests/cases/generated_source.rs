@@ -161,3 +161,74 @@ fn many_routes_are_chained_in_chunks_rustc_can_take() {
     assert_eq!(source.matches("let routes = routes").count(), 2);
     assert_eq!(source.matches(".route(\"/r").count(), 120);
 }
+
+/// `rustfmt --check` on the source read from stdin (so it does not follow the `#[path]`
+/// modules into the route files): the generated file is in rustfmt's layout.
+fn assert_rustfmt_layout(name: &str, source: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_string());
+    let mut child = Command::new(rustfmt)
+        .args(["--edition", "2024", "--check"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rustfmt runs (rustup component add rustfmt)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(source.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "the router generated for `{name}` is not in rustfmt's layout:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_generated_source_is_in_rustfmts_layout() {
+    for (case, state) in [
+        ("conventions", "crate::FixtureState"),
+        ("middleware", "crate::MiddlewareState"),
+        ("root", "()"),
+        ("warnings", "()"),
+    ] {
+        assert_rustfmt_layout(case, &generate(&fixtures().join(case), state));
+    }
+    let template = fixtures().join("../../template-app");
+    assert_rustfmt_layout("template-app", &generate(&template, "crate::AppState"));
+
+    // Long names stretch every line the generator wraps: paths, module names, a state
+    // type, middleware chains, config layers.
+    let dir = tempfile::tempdir().unwrap();
+    let long = "a_rather_long_resource_name_for_wrapping";
+    let files = [
+        format!("app/api/{long}/[someIdentifier]/{long}/route.rs"),
+        format!("app/api/(group_with_a_long_name)/{long}/middleware.rs"),
+        format!("app/api/(group_with_a_long_name)/{long}/more/[[...rest]]/route.rs"),
+        "app/api/x/route.rs".to_string(),
+        "app/middleware.rs".to_string(),
+    ];
+    for file in &files {
+        let path = dir.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let content = if file.ends_with("middleware.rs") {
+            "pub async fn middleware() {}\n"
+        } else {
+            "pub async fn GET() {}\npub async fn DELETE() {}\npub async fn middleware() {}\n\
+             pub const MAX_DURATION: u64 = 1;\npub const BODY_LIMIT: usize = 1;\n\
+             pub const REVALIDATE: u64 = 1;\n"
+        };
+        std::fs::write(path, content).unwrap();
+    }
+    let source = generate(
+        dir.path(),
+        "crate::state::ApplicationStateWithAVeryLongName",
+    );
+    assert_rustfmt_layout("long names", &source);
+}
