@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod errors;
 pub mod posts;
 pub mod rate_limit;
 pub mod users;
@@ -77,7 +78,7 @@ impl AppState {
     }
 }
 
-/// The whole app, ready to serve or to test with `tower::ServiceExt::oneshot`: the
+/// The whole app, ready to serve or to test with `fsroute::test::TestClient`: the
 /// generated router inside the app-wide layers (request IDs, request logs, CORS,
 /// compression, body limit). Change them here.
 pub fn app(state: AppState) -> axum::Router {

@@ -4,17 +4,17 @@ mod common;
 
 use std::net::SocketAddr;
 
-use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use common::TestApp;
+use fsroute::test::TestResponse;
 use serde_json::json;
 
 #[tokio::test]
 async fn health_reports_the_database() {
     let app = TestApp::new().await;
     let reply = app.get("/api/health", None).await;
-    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.status(), StatusCode::OK);
     assert_eq!(
         reply.json(),
         json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "reachable" })
@@ -23,7 +23,7 @@ async fn health_reports_the_database() {
 
     app.state.db.close().await;
     let reply = app.get("/api/health", None).await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(reply.json()["database"], "unreachable");
 }
 
@@ -33,7 +33,7 @@ async fn register_then_login() {
     let first = app
         .register("Ada@Example.com", "Ada", "correct horse")
         .await;
-    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(first.status(), StatusCode::CREATED);
     let body = first.json();
     assert_eq!(body["email"], "ada@example.com");
     assert_eq!(body["role"], "admin", "the first user is the admin");
@@ -49,12 +49,12 @@ async fn register_then_login() {
     assert_eq!(second.json()["role"], "user");
 
     let session = app.login("ada@example.com", "correct horse").await;
-    assert_eq!(session.status, StatusCode::OK);
+    assert_eq!(session.status(), StatusCode::OK);
     let session = session.json();
     assert_eq!(session["user"]["name"], "Ada");
     let token = session["token"].as_str().unwrap();
     assert_eq!(
-        app.get("/api/users/1", Some(token)).await.status,
+        app.get("/api/users/1", Some(token)).await.status(),
         StatusCode::OK
     );
 }
@@ -67,7 +67,7 @@ async fn wrong_password_and_unknown_email_are_the_same_401() {
     let wrong = app.login("ada@example.com", "wrong horse").await;
     let unknown = app.login("nobody@example.com", "correct horse").await;
     for reply in [wrong, unknown] {
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(
             reply.json()["error"]["message"],
             "Invalid email or password"
@@ -79,7 +79,7 @@ async fn wrong_password_and_unknown_email_are_the_same_401() {
 async fn validation_errors_carry_field_details() {
     let app = TestApp::new().await;
     let reply = app.register("not-an-email", "", "short").await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let fields = &reply.json()["error"]["details"]["fieldErrors"];
     for field in ["email", "name", "password"] {
         assert!(fields[field].is_array(), "{field}: {fields}");
@@ -92,8 +92,8 @@ async fn validation_errors_carry_field_details() {
             Some(json!({ "email": "a@b.co" })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.code(), "INVALID_BODY");
+    assert_eq!(reply.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_code(), Some("INVALID_BODY"));
 }
 
 #[tokio::test]
@@ -104,7 +104,7 @@ async fn a_duplicate_email_is_a_409() {
     let again = app
         .register("ADA@example.com", "Ada again", "correct horse")
         .await;
-    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(
         again.json()["error"]["message"],
         "A user with the email ada@example.com already exists"
@@ -118,11 +118,11 @@ async fn tokens_missing_invalid_or_expired_are_401() {
     let uri = format!("/api/users/{id}");
 
     let missing = app.get(&uri, None).await;
-    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(missing.code(), "UNAUTHORIZED");
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.error_code(), Some("UNAUTHORIZED"));
 
     let garbage = app.get(&uri, Some("not.a.token")).await;
-    assert_eq!(garbage.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(garbage.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(garbage.json()["error"]["message"], "The token is not valid");
 
     let now = template_app::auth::now_seconds();
@@ -132,7 +132,7 @@ async fn tokens_missing_invalid_or_expired_are_401() {
         .issue_with_expiry(id, "admin", now - 7200, now - 3600)
         .unwrap();
     let reply = app.get(&uri, Some(&expired)).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(reply.json()["error"]["message"], "The token has expired");
 
     let forged = template_app::auth::Tokens::new(
@@ -142,7 +142,7 @@ async fn tokens_missing_invalid_or_expired_are_401() {
     .issue(id, "admin")
     .unwrap();
     assert_eq!(
-        app.get(&uri, Some(&forged)).await.status,
+        app.get(&uri, Some(&forged)).await.status(),
         StatusCode::UNAUTHORIZED
     );
 
@@ -157,7 +157,7 @@ async fn tokens_missing_invalid_or_expired_are_401() {
         encode(json!({ "sub": id.to_string(), "role": "admin", "iat": now, "exp": now + 3600 }))
     );
     assert_eq!(
-        app.get(&uri, Some(&unsigned)).await.status,
+        app.get(&uri, Some(&unsigned)).await.status(),
         StatusCode::UNAUTHORIZED
     );
 
@@ -173,7 +173,7 @@ async fn tokens_missing_invalid_or_expired_are_401() {
     };
     let good = json!({ "sub": id.to_string(), "role": "admin", "iat": now, "exp": now + 3600 });
     assert_eq!(
-        app.get(&uri, Some(&signed(good.clone()))).await.status,
+        app.get(&uri, Some(&signed(good.clone()))).await.status(),
         StatusCode::OK,
         "the hand-made token is right when complete"
     );
@@ -181,7 +181,7 @@ async fn tokens_missing_invalid_or_expired_are_401() {
         let mut claims = good.clone();
         claims.as_object_mut().unwrap().remove(claim);
         let reply = app.get(&uri, Some(&signed(claims))).await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "without {claim}");
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "without {claim}");
     }
     for (claim, value) in [
         ("sub", json!("not-a-number")),
@@ -191,53 +191,46 @@ async fn tokens_missing_invalid_or_expired_are_401() {
         let mut claims = good.clone();
         claims[claim] = value;
         let reply = app.get(&uri, Some(&signed(claims))).await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{claim} wrong");
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "{claim} wrong");
     }
 
-    let not_bearer = Request::get(&uri)
+    let not_bearer = app
+        .client
+        .get(&uri)
         .header("authorization", "Basic YWRhOnB3")
-        .body(Body::empty())
-        .unwrap();
-    assert_eq!(
-        app.request(not_bearer).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+        .await;
+    assert_eq!(not_bearer.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn login_attempts_are_rate_limited_per_client_address() {
     let app = TestApp::with_config(|config| config.login_rate_per_minute = 3).await;
     let attempt = |ip: [u8; 4]| {
-        let mut request = Request::post("/api/auth/login")
-            .header("content-type", "application/json")
-            .body(Body::from(
-                r#"{"email":"a@example.com","password":"guess"}"#,
-            ))
-            .unwrap();
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from((ip, 50_000))));
-        app.request(request)
+        app.client
+            .post("/api/auth/login")
+            .content_type("application/json")
+            .body(r#"{"email":"a@example.com","password":"guess"}"#)
+            .extension(ConnectInfo(SocketAddr::from((ip, 50_000))))
     };
     for _ in 0..3 {
         assert_eq!(
-            attempt([192, 0, 2, 1]).await.status,
+            attempt([192, 0, 2, 1]).await.status(),
             StatusCode::UNAUTHORIZED
         );
     }
     let limited = attempt([192, 0, 2, 1]).await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(limited.code(), "RATE_LIMITED");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.error_code(), Some("RATE_LIMITED"));
     let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=20).contains(&retry_after), "{retry_after}");
     // Another client is not affected.
     assert_eq!(
-        attempt([192, 0, 2, 2]).await.status,
+        attempt([192, 0, 2, 2]).await.status(),
         StatusCode::UNAUTHORIZED
     );
     // Other routes are not limited by it.
     let registered = app.register("b@example.com", "B", "password123").await;
-    assert_eq!(registered.status, StatusCode::CREATED);
+    assert_eq!(registered.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -247,18 +240,14 @@ async fn cors_headers_only_for_configured_origins() {
     })
     .await;
     let preflight = |origin: &'static str| {
-        let request = Request::builder()
-            .method(Method::OPTIONS)
-            .uri("/api/posts")
+        app.client
+            .options("/api/posts")
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .header(
                 "access-control-request-headers",
                 "authorization, content-type",
             )
-            .body(Body::empty())
-            .unwrap();
-        app.request(request)
     };
     let allowed = preflight("https://app.example").await;
     assert_eq!(
@@ -282,12 +271,8 @@ async fn cors_headers_only_for_configured_origins() {
             None,
             "{origin}"
         );
-        let request = Request::get("/api/health")
-            .header("origin", origin)
-            .body(Body::empty())
-            .unwrap();
-        let simple = app.request(request).await;
-        assert_eq!(simple.status, StatusCode::OK);
+        let simple = app.client.get("/api/health").header("origin", origin).await;
+        assert_eq!(simple.status(), StatusCode::OK);
         assert_eq!(
             simple.header("access-control-allow-origin"),
             None,
@@ -297,11 +282,11 @@ async fn cors_headers_only_for_configured_origins() {
 
     // No origins configured: no CORS headers for anyone.
     let closed = TestApp::new().await;
-    let request = Request::get("/api/health")
+    let reply = closed
+        .client
+        .get("/api/health")
         .header("origin", "https://app.example")
-        .body(Body::empty())
-        .unwrap();
-    let reply = closed.request(request).await;
+        .await;
     assert_eq!(reply.header("access-control-allow-origin"), None);
 }
 
@@ -317,11 +302,11 @@ async fn a_deleted_account_token_stops_working() {
             None
         )
         .await
-        .status,
+        .status(),
         StatusCode::NO_CONTENT
     );
     let reply = app.get("/api/users", Some(&token)).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         reply.json()["error"]["message"],
         "The account no longer exists"
@@ -340,7 +325,7 @@ async fn admin_with_users(count: usize) -> (TestApp, String) {
                 Some(json!({ "email": format!("user{i:02}@example.com"), "name": format!("User {i:02}"), "password": "password123" })),
             )
             .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        assert_eq!(reply.status(), StatusCode::CREATED, "{}", reply.text());
     }
     (app, admin)
 }
@@ -387,7 +372,7 @@ async fn users_are_paginated_searched_and_sorted() {
     let bad = app
         .get("/api/users?sortBy=password_hash", Some(&admin))
         .await;
-    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         bad.json()["error"]["details"]["allowed"],
         json!(["id", "name", "email", "createdAt"])
@@ -395,11 +380,11 @@ async fn users_are_paginated_searched_and_sorted() {
     assert_eq!(
         app.get("/api/users?order=sideways", Some(&admin))
             .await
-            .status,
+            .status(),
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        app.get("/api/users?limit=0", Some(&admin)).await.status,
+        app.get("/api/users?limit=0", Some(&admin)).await.status(),
         StatusCode::BAD_REQUEST
     );
 }
@@ -410,12 +395,12 @@ async fn sql_in_search_and_sort_does_nothing() {
     for search in ["' OR 1=1 --", "%", "_", "'; DROP TABLE users; --"] {
         let uri = format!("/api/users?search={}", urlencode(search));
         let reply = app.get(&uri, Some(&admin)).await;
-        assert_eq!(reply.status, StatusCode::OK, "{search}");
+        assert_eq!(reply.status(), StatusCode::OK, "{search}");
         assert_eq!(reply.json()["pagination"]["total"], 0, "{search}");
     }
     let uri = format!("/api/users?sortBy={}", urlencode("name; DROP TABLE users"));
     assert_eq!(
-        app.get(&uri, Some(&admin)).await.status,
+        app.get(&uri, Some(&admin)).await.status(),
         StatusCode::BAD_REQUEST
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 4);
@@ -439,8 +424,8 @@ async fn only_admins_create_users_and_users_change_only_themselves() {
             Some(json!({ "email": "x@example.com", "name": "X", "password": "password123" })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert_eq!(reply.code(), "FORBIDDEN");
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN);
+    assert_eq!(reply.error_code(), Some("FORBIDDEN"));
 
     let other = format!("/api/users/{admin_id}");
     let reply = app
@@ -451,11 +436,11 @@ async fn only_admins_create_users_and_users_change_only_themselves() {
             Some(json!({ "name": "Hacked" })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         app.call(Method::DELETE, &other, Some(&user), None)
             .await
-            .status,
+            .status(),
         StatusCode::FORBIDDEN
     );
 
@@ -468,7 +453,7 @@ async fn only_admins_create_users_and_users_change_only_themselves() {
             Some(json!({ "name": "Renamed" })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.status(), StatusCode::OK);
     assert_eq!(reply.json()["name"], "Renamed");
     let reply = app
         .call(
@@ -478,7 +463,11 @@ async fn only_admins_create_users_and_users_change_only_themselves() {
             Some(json!({ "role": "admin" })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN, "no promoting yourself");
+    assert_eq!(
+        reply.status(),
+        StatusCode::FORBIDDEN,
+        "no promoting yourself"
+    );
 
     let reply = app
         .call(
@@ -488,7 +477,7 @@ async fn only_admins_create_users_and_users_change_only_themselves() {
             Some(json!({ "email": "u2@example.com", "name": "U2" })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.status(), StatusCode::OK);
     assert_eq!(reply.json()["email"], "u2@example.com");
     let reply = app
         .call(
@@ -498,7 +487,7 @@ async fn only_admins_create_users_and_users_change_only_themselves() {
             Some(json!({ "name": "only a name" })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // A changed password is the one that works.
     app.call(
@@ -509,11 +498,11 @@ async fn only_admins_create_users_and_users_change_only_themselves() {
     )
     .await;
     assert_eq!(
-        app.login("u2@example.com", "a new password").await.status,
+        app.login("u2@example.com", "a new password").await.status(),
         StatusCode::OK
     );
     assert_eq!(
-        app.login("u2@example.com", "password123").await.status,
+        app.login("u2@example.com", "password123").await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -524,7 +513,7 @@ async fn missing_users_are_404_and_delete_is_204() {
     let (admin, _) = app.sign_up("admin@example.com").await;
     let (_, user_id) = app.sign_up("user@example.com").await;
     let missing = app.get("/api/users/999", Some(&admin)).await;
-    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(missing.json()["error"]["message"], "User 999 not found");
     let reply = app
         .call(
@@ -535,18 +524,18 @@ async fn missing_users_are_404_and_delete_is_204() {
         )
         .await;
     assert_eq!(
-        (reply.status, reply.body.len()),
+        (reply.status(), reply.bytes().len()),
         (StatusCode::NO_CONTENT, 0)
     );
     assert_eq!(
         app.get(&format!("/api/users/{user_id}"), Some(&admin))
             .await
-            .status,
+            .status(),
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        app.get("/api/users/abc", Some(&admin)).await.code(),
-        "INVALID_PATH_PARAM"
+        app.get("/api/users/abc", Some(&admin)).await.error_code(),
+        Some("INVALID_PATH_PARAM")
     );
 }
 
@@ -564,7 +553,7 @@ async fn posts_with_tags_and_visibility() {
             Some(json!({ "title": "Draft", "content": "wip", "tags": ["Rust", "drafts"] })),
         )
         .await;
-    assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.text());
+    assert_eq!(draft.status(), StatusCode::CREATED, "{}", draft.text());
     let draft = draft.json();
     assert_eq!(draft["tags"], json!(["drafts", "rust"]));
     let published = app
@@ -581,12 +570,15 @@ async fn posts_with_tags_and_visibility() {
     let (carol, _) = app.sign_up("carol@example.com").await;
     let draft_uri = format!("/api/posts/{}", draft["id"]);
     assert_eq!(
-        app.get(&draft_uri, Some(&carol)).await.status,
+        app.get(&draft_uri, Some(&carol)).await.status(),
         StatusCode::NOT_FOUND
     );
-    assert_eq!(app.get(&draft_uri, Some(&bob)).await.status, StatusCode::OK);
     assert_eq!(
-        app.get(&draft_uri, Some(&alice)).await.status,
+        app.get(&draft_uri, Some(&bob)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&draft_uri, Some(&alice)).await.status(),
         StatusCode::OK,
         "admins see all"
     );
@@ -604,7 +596,7 @@ async fn posts_with_tags_and_visibility() {
             Some(json!({ "title": "Mine now" })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN);
     let reply = app
         .call(
             Method::PATCH,
@@ -617,11 +609,11 @@ async fn posts_with_tags_and_visibility() {
     assert_eq!(
         app.call(Method::DELETE, &published_uri, Some(&bob), None)
             .await
-            .status,
+            .status(),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.get(&published_uri, Some(&bob)).await.status,
+        app.get(&published_uri, Some(&bob)).await.status(),
         StatusCode::NOT_FOUND
     );
 }
@@ -640,7 +632,7 @@ async fn a_failing_multi_row_write_leaves_nothing_behind() {
             Some(json!({ "title": "Half", "content": "x", "tags": ["alpha", "beta", "Alpha"] })),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(reply.status(), StatusCode::CONFLICT);
     assert_eq!(
         reply.json()["error"]["message"],
         "The tag `alpha` is given twice"
@@ -667,14 +659,14 @@ async fn upload(
     file_name: &str,
     content_type: &str,
     data: &[u8],
-) -> common::Reply {
+) -> TestResponse {
     let (content_type, body) = multipart(file_name, content_type, data);
-    let request = Request::post("/api/upload")
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", content_type)
-        .body(Body::from(body))
-        .unwrap();
-    app.request(request).await
+    app.client
+        .post("/api/upload")
+        .bearer(token)
+        .content_type(&content_type)
+        .body(body)
+        .await
 }
 
 #[tokio::test]
@@ -684,7 +676,7 @@ async fn uploads_are_limited_stored_and_served() {
     let png = b"\x89PNG\r\n\x1a\nnot really an image";
 
     let reply = upload(&app, &token, "../../evil.png", "image/png", png).await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    assert_eq!(reply.status(), StatusCode::CREATED, "{}", reply.text());
     let body = reply.json();
     assert_eq!(body["originalName"], "evil.png");
     let url = body["url"].as_str().unwrap();
@@ -693,21 +685,21 @@ async fn uploads_are_limited_stored_and_served() {
         "{url}"
     );
     let served = app.get(url, None).await;
-    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.status(), StatusCode::OK);
     assert_eq!(served.header("content-type"), Some("image/png"));
-    assert_eq!(served.body, png);
+    assert_eq!(served.bytes(), png);
 
     let reply = upload(&app, &token, "x.svg", "image/svg+xml", b"<svg/>").await;
-    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     // The declared type is checked against the content, not trusted.
     let script = b"<script>alert(document.cookie)</script>";
     let reply = upload(&app, &token, "x.png", "image/png", script).await;
-    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(reply.code(), "CONTENT_TYPE_MISMATCH");
+    assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.error_code(), Some("CONTENT_TYPE_MISMATCH"));
     let gif = b"GIF89a\x01\x00\x01\x00";
     let reply = upload(&app, &token, "x.png", "image/png", gif).await;
-    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(
         reply.json()["error"]["message"],
         "File content is `image/gif`, not the declared `image/png`"
@@ -715,8 +707,8 @@ async fn uploads_are_limited_stored_and_served() {
 
     let big = vec![0u8; 5 * 1024 * 1024 + 1];
     let reply = upload(&app, &token, "big.png", "image/png", &big).await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(reply.code(), "PAYLOAD_TOO_LARGE");
+    assert_eq!(reply.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.error_code(), Some("PAYLOAD_TOO_LARGE"));
 
     let files = std::fs::read_dir(app.config.data_dir.join("uploads"))
         .unwrap()
@@ -735,36 +727,37 @@ async fn file_paths_cannot_leave_the_uploads_folder() {
     ] {
         let reply = app.get(path, None).await;
         assert!(
-            reply.status == StatusCode::BAD_REQUEST || reply.status == StatusCode::NOT_FOUND,
+            reply.status() == StatusCode::BAD_REQUEST || reply.status() == StatusCode::NOT_FOUND,
             "{path}: {}",
-            reply.status
+            reply.status()
         );
         assert!(reply.json()["error"].is_object(), "{path}");
     }
     assert_eq!(
-        app.get("/api/files/..%2Fapp.db", None).await.code(),
-        "INVALID_PATH"
+        app.get("/api/files/..%2Fapp.db", None).await.error_code(),
+        Some("INVALID_PATH")
     );
     let missing = app.get("/api/files/nope.png", None).await;
-    assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert_eq!(missing.code(), "NOT_FOUND");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.error_code(), Some("NOT_FOUND"));
 }
 
 #[tokio::test]
 async fn chat_streams_a_reply_as_server_sent_events() {
     let app = TestApp::new().await;
-    let reply = app
-        .call(
-            Method::POST,
-            "/api/chat",
-            None,
-            Some(json!({ "message": "hello there" })),
-        )
+    // Read the events as they arrive, as a browser's EventSource would.
+    let mut stream = app
+        .client
+        .post("/api/chat")
+        .json(&json!({ "message": "hello there" }))
+        .stream()
         .await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
-    let text = reply.text();
-    let events: Vec<&str> = text.split("\n\n").filter(|e| !e.is_empty()).collect();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.header("content-type"), Some("text/event-stream"));
+    let mut events = Vec::new();
+    while let Some(event) = stream.next_event().await {
+        events.push(event);
+    }
     let (last, tokens) = events.split_last().unwrap();
     assert_eq!(*last, "event: done\ndata: [DONE]");
     let words: String = tokens
@@ -791,5 +784,5 @@ async fn chat_streams_a_reply_as_server_sent_events() {
             Some(json!({ "message": "" })),
         )
         .await;
-    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -1,50 +1,19 @@
 //! The real app on a fresh SQLite database in a temporary folder, driven with real
-//! requests through `tower::ServiceExt::oneshot`.
+//! requests through `fsroute::test::TestClient`.
 #![allow(dead_code)]
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::{Method, StatusCode};
+use fsroute::test::{TestClient, TestResponse};
 use serde_json::{Value, json};
 use template_app::{AppState, Config, app};
-use tower::ServiceExt;
 
 pub struct TestApp {
-    pub router: Router,
+    /// Sends requests to the app's router: `app.client.get("/api/health").await`.
+    pub client: TestClient,
     pub state: AppState,
     pub config: Config,
     /// Kept so the folder lives as long as the app.
     _dir: tempfile::TempDir,
-}
-
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.text()))
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
-    pub fn code(&self) -> String {
-        self.json()["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
 }
 
 impl TestApp {
@@ -62,28 +31,10 @@ impl TestApp {
         change(&mut config);
         let state = AppState::start(&config).await.unwrap();
         TestApp {
-            router: app(state.clone()),
+            client: TestClient::new(app(state.clone())),
             state,
             config,
             _dir: dir,
-        }
-    }
-
-    pub async fn request(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        Reply {
-            status,
-            headers,
-            body,
         }
     }
 
@@ -94,26 +45,22 @@ impl TestApp {
         uri: &str,
         token: Option<&str>,
         body: Option<Value>,
-    ) -> Reply {
-        let mut request = Request::builder().method(method).uri(uri);
+    ) -> TestResponse {
+        let mut request = self.client.request(method, uri);
         if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
+            request = request.bearer(token);
         }
-        let body = match body {
-            Some(body) => {
-                request = request.header("content-type", "application/json");
-                Body::from(body.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.request(request.body(body).unwrap()).await
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.await
     }
 
-    pub async fn get(&self, uri: &str, token: Option<&str>) -> Reply {
+    pub async fn get(&self, uri: &str, token: Option<&str>) -> TestResponse {
         self.call(Method::GET, uri, token, None).await
     }
 
-    pub async fn register(&self, email: &str, name: &str, password: &str) -> Reply {
+    pub async fn register(&self, email: &str, name: &str, password: &str) -> TestResponse {
         self.call(
             Method::POST,
             "/api/auth/register",
@@ -123,7 +70,7 @@ impl TestApp {
         .await
     }
 
-    pub async fn login(&self, email: &str, password: &str) -> Reply {
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
         self.call(
             Method::POST,
             "/api/auth/login",
@@ -137,7 +84,7 @@ impl TestApp {
     pub async fn sign_up(&self, email: &str) -> (String, i64) {
         let registered = self.register(email, "Someone", "password123").await;
         assert_eq!(
-            registered.status,
+            registered.status(),
             StatusCode::CREATED,
             "{}",
             registered.text()
