@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod errors;
 pub mod posts;
 pub mod rate_limit;
 pub mod users;

@@ -14,6 +14,8 @@ use fsroute::ApiError;
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 
+use crate::errors;
+
 /// Above this many remembered addresses, the ones whose limit has fully recovered are
 /// dropped, so a scan from many addresses cannot grow memory without bound.
 const FORGET_ABOVE: usize = 10_000;
@@ -48,7 +50,7 @@ impl LoginLimiter {
             let wait = not_until.wait_time_from(self.limiter.clock().now());
             // Round up: "retry after 0 seconds" would invite an immediate retry.
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            ApiError::too_many_requests(seconds.max(1)).with_code("RATE_LIMITED")
+            ApiError::too_many_requests(seconds.max(1)).with_code(errors::RATE_LIMITED)
         })
     }
 
@@ -88,7 +90,7 @@ mod tests {
         assert!(limiter.check(&headers, Some(&alice)).is_ok());
         let refused = limiter.check(&headers, Some(&alice)).unwrap_err();
         assert_eq!(refused.status(), axum::http::StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(refused.code(), "RATE_LIMITED");
+        assert_eq!(refused.code(), errors::RATE_LIMITED);
         // Two per minute: the next attempt is possible in about 30 s.
         let retry_after: u64 = refused
             .message()

@@ -1,6 +1,7 @@
 //! `GET /api/users?page=&limit=&search=&sortBy=&order=` lists users;
 //! `POST /api/users` (admins only) creates one.
 
+use fsroute::error::code;
 use fsroute::prelude::*;
 use garde::Validate;
 use serde::Deserialize;
@@ -29,7 +30,7 @@ pub async fn GET(
             "Invalid query parameter `sortBy`: `{sort_by}` is not one of {}",
             allowed.join(", ")
         ))
-        .with_code("INVALID_QUERY")
+        .with_code(code::INVALID_QUERY)
         .with_details(json!({ "field": "sortBy", "allowed": allowed })));
     };
     let descending = match query.order.as_deref().unwrap_or("asc") {
@@ -39,7 +40,7 @@ pub async fn GET(
             return Err(ApiError::bad_request(format!(
                 "Invalid query parameter `order`: `{other}` is not `asc` or `desc`"
             ))
-            .with_code("INVALID_QUERY")
+            .with_code(code::INVALID_QUERY)
             .with_details(json!({ "field": "order", "allowed": ["asc", "desc"] })));
         }
     };

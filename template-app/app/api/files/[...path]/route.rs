@@ -4,7 +4,7 @@
 
 use fsroute::prelude::*;
 
-use crate::AppState;
+use crate::{AppState, errors};
 
 pub async fn GET(State(state): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
     let root = state.upload_dir();
@@ -13,7 +13,7 @@ pub async fn GET(State(state): State<AppState>, Path(path): Path<String>) -> Api
         .split('/')
         .all(|segment| !segment.is_empty() && segment != "." && segment != ".." && !segment.contains('\\'));
     if !plain {
-        return Err(ApiError::bad_request("Invalid file path").with_code("INVALID_PATH"));
+        return Err(ApiError::bad_request("Invalid file path").with_code(errors::INVALID_PATH));
     }
     let candidate = root.join(&path);
     // Links inside the folder could still point outside it: compare real paths.
