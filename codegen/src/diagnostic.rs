@@ -137,8 +137,8 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable kebab-case name of the rule (`conflicting-param-names`), for tests and docs:
-    /// the text of a [`Code`].
+    /// Stable kebab-case name of the rule (`conflicting-param-names`), for tests and docs;
+    /// `docs/conventions.md` lists them all.
     pub code: &'static str,
     /// One sentence saying what is wrong; names every file or folder involved.
     pub message: String,
