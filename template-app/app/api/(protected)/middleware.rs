@@ -7,7 +7,11 @@ use fsroute::prelude::*;
 
 use crate::{AppState, users};
 
-pub async fn middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn middleware(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     // Read the header before awaiting: a `&Request` held across `.await` is not `Send`.
     let token = bearer_token(request.headers());
     match signed_in_user(&state, token).await {
@@ -20,9 +24,9 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
 }
 
 fn bearer_token(headers: &HeaderMap) -> ApiResult<String> {
-    let header = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("Sign in first: send `Authorization: Bearer <token>`"))?;
+    let header = headers.get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized("Sign in first: send `Authorization: Bearer <token>`")
+    })?;
     header
         .to_str()
         .ok()

@@ -19,8 +19,14 @@ pub async fn GET(
     page: Pagination,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Paginated<Post>> {
-    let (rows, total) =
-        posts::list_visible(&state.db, &me, query.tag.as_deref(), page.limit, page.offset()).await?;
+    let (rows, total) = posts::list_visible(
+        &state.db,
+        &me,
+        query.tag.as_deref(),
+        page.limit,
+        page.offset(),
+    )
+    .await?;
     Ok(page.respond(rows, total))
 }
 
@@ -43,7 +49,11 @@ pub async fn POST(
     Extension(me): Extension<User>,
     Valid(Json(post)): Valid<Json<NewPost>>,
 ) -> ApiResult<Created<Post>> {
-    let tags: Vec<String> = post.tags.iter().map(|tag| tag.trim().to_lowercase()).collect();
+    let tags: Vec<String> = post
+        .tags
+        .iter()
+        .map(|tag| tag.trim().to_lowercase())
+        .collect();
     let id = posts::create(
         &state.db,
         me.id,

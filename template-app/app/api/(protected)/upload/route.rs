@@ -15,7 +15,9 @@ pub async fn POST(State(state): State<AppState>, mut form: Multipart) -> ApiResu
     let file = form
         .next_file(&UploadLimits::images(MAX_FILE))
         .await?
-        .ok_or_else(|| ApiError::bad_request("Send an image as a file field of a multipart form"))?;
+        .ok_or_else(|| {
+            ApiError::bad_request("Send an image as a file field of a multipart form")
+        })?;
     let stored = file.save_in(&state.upload_dir()).await?;
     let name = stored
         .file_name()

@@ -33,7 +33,10 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     next.run(request).await
 }
 
-pub async fn POST(State(state): State<AppState>, Json(login): Json<Login>) -> ApiResult<Json<Session>> {
+pub async fn POST(
+    State(state): State<AppState>,
+    Json(login): Json<Login>,
+) -> ApiResult<Json<Session>> {
     let email = login.email.trim().to_lowercase();
     let found = users::find_for_login(&state.db, &email).await?;
     // Verify against a dummy hash when there is no such user, so both cases take as long.

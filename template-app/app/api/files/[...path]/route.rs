@@ -9,9 +9,9 @@ use crate::{AppState, errors};
 pub async fn GET(State(state): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
     let root = state.upload_dir();
     // Every segment must be a plain name: no `..`, `.`, empty segments or backslashes.
-    let plain = path
-        .split('/')
-        .all(|segment| !segment.is_empty() && segment != "." && segment != ".." && !segment.contains('\\'));
+    let plain = path.split('/').all(|segment| {
+        !segment.is_empty() && segment != "." && segment != ".." && !segment.contains('\\')
+    });
     if !plain {
         return Err(ApiError::bad_request("Invalid file path").with_code(errors::INVALID_PATH));
     }

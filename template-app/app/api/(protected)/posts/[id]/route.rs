@@ -70,7 +70,9 @@ pub async fn PUT(
     Valid(Json(changes)): Valid<Json<Changes>>,
 ) -> ApiResult<Json<Post>> {
     if changes.title.is_none() || changes.content.is_none() {
-        return Err(ApiError::unprocessable("PUT replaces the post: send `title` and `content` (or use PATCH)"));
+        return Err(ApiError::unprocessable(
+            "PUT replaces the post: send `title` and `content` (or use PATCH)",
+        ));
     }
     apply(&state, &me, id, changes).await
 }

@@ -64,7 +64,9 @@ pub async fn PUT(
     Valid(Json(changes)): Valid<Json<Changes>>,
 ) -> ApiResult<Json<User>> {
     if changes.email.is_none() || changes.name.is_none() {
-        return Err(ApiError::unprocessable("PUT replaces the user: send `email` and `name` (or use PATCH)"));
+        return Err(ApiError::unprocessable(
+            "PUT replaces the user: send `email` and `name` (or use PATCH)",
+        ));
     }
     apply(&state, &me, id, changes).await
 }
