@@ -3,17 +3,15 @@
 //! (`extractors.rs` checks the answers themselves).
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::http::Request;
 use axum::routing::{get, post};
 use fsroute::extract::rejection::{
     FormRejection, JsonRejection, PathRejection, QueryRejection, ValidRejection,
 };
 use fsroute::garde::Validate;
 use fsroute::prelude::*;
+use fsroute::test::TestClient;
 use serde::Deserialize;
-use tower::ServiceExt;
 
 #[derive(Debug, Deserialize, Validate)]
 struct Person {
@@ -103,25 +101,23 @@ fn app() -> Router {
         )
 }
 
-async fn send(request: Request<Body>) -> String {
-    let response = app().oneshot(request).await.unwrap();
+/// The handler's description of what its extractor gave it.
+async fn described(request: fsroute::test::TestRequest) -> String {
+    let response = request.await;
     assert_eq!(response.status(), StatusCode::OK);
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    String::from_utf8(bytes.to_vec()).unwrap()
+    response.text().to_string()
 }
 
 async fn get_uri(uri: &str) -> String {
-    send(Request::get(uri).body(Body::empty()).unwrap()).await
+    described(TestClient::new(app()).get(uri)).await
 }
 
 async fn post_body(uri: &str, content_type: &str, body: &str) -> String {
-    let request = Request::post(uri)
-        .header("content-type", content_type)
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    send(request).await
+    let request = TestClient::new(app())
+        .post(uri)
+        .content_type(content_type)
+        .body(body.to_string());
+    described(request).await
 }
 
 const JSON: &str = "application/json";
