@@ -7,6 +7,8 @@
 //! With `--check`: a crate per size (100, 1,000, 10,000 routes) is made and
 //! `cargo check`ed, and the time of a check after one route file changed is reported —
 //! what a user waits for between an edit and the compiler's answer.
+//!
+//! With `--startup`: what a big router costs when the server starts (see `startup.rs`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,6 +16,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use fsroute_codegen::Builder;
+
+mod startup;
 
 /// One resource: five route files with twelve handlers, and sometimes a middleware, in one
 /// of four route groups when `grouped`.
@@ -465,33 +469,10 @@ fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) ->
     } else if variant == Variant::ByHand {
         // What a person writes: each route file a module, one router function, axum's
         // method routing. No generated 405/OPTIONS answers, middleware or limits.
-        let mut modules = String::new();
+        let (modules, routes) = hand_written(root, &generated.routes);
         let mut chain = String::from("    axum::Router::new()\n");
-        let mut seen = std::collections::BTreeMap::new();
-        for route in &generated.routes {
-            let next = seen.len();
-            let module = seen
-                .entry(route.file.clone())
-                .or_insert_with(|| format!("m{next}"))
-                .clone();
-            if module == format!("m{next}") {
-                let _ = writeln!(
-                    modules,
-                    "#[allow(non_snake_case)]\n#[path = {:?}]\nmod {module};",
-                    root.join(&route.file).to_string_lossy()
-                );
-            }
-            let methods: Vec<String> = route
-                .methods
-                .iter()
-                .map(|m| format!("{}({module}::{})", m.as_str().to_lowercase(), m.as_str()))
-                .collect();
-            let _ = writeln!(
-                chain,
-                "        .route({:?}, axum::routing::{})",
-                route.path,
-                methods.join(".")
-            );
+        for (path, methods) in routes {
+            let _ = writeln!(chain, "        .route({path:?}, axum::routing::{methods})");
         }
         format!(
             "{modules}\npub fn app() -> axum::Router {{\n{chain}}}\n\nfn main() {{\n    std::hint::black_box(app());\n}}\n"
@@ -507,6 +488,40 @@ fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) ->
     };
     std::fs::write(root.join("src/main.rs"), main).unwrap();
     (files, handlers)
+}
+
+/// The route files as modules (`#[path] mod m0;` …), and per route its path with the
+/// method routing a person writes for it (`get(m0::GET).post(m0::POST)`).
+fn hand_written(
+    root: &Path,
+    routes: &[fsroute_codegen::RouteEntry],
+) -> (String, Vec<(String, String)>) {
+    let mut modules = String::new();
+    let mut module_of = std::collections::BTreeMap::new();
+    let routes = routes
+        .iter()
+        .map(|route| {
+            let next = module_of.len();
+            let module = module_of
+                .entry(route.file.clone())
+                .or_insert_with(|| {
+                    let _ = writeln!(
+                        modules,
+                        "#[allow(non_snake_case, dead_code)]\n#[path = {:?}]\nmod m{next};",
+                        root.join(&route.file).to_string_lossy()
+                    );
+                    format!("m{next}")
+                })
+                .clone();
+            let methods: Vec<String> = route
+                .methods
+                .iter()
+                .map(|m| format!("{}({module}::{})", m.as_str().to_lowercase(), m.as_str()))
+                .collect();
+            (route.path.clone(), methods.join("."))
+        })
+        .collect();
+    (modules, routes)
 }
 
 struct BuildRow {
@@ -628,6 +643,10 @@ fn build_cost(routes: usize) -> String {
 }
 
 fn main() {
+    if std::env::args().any(|arg| arg == "--startup") {
+        println!("## Start-up\n\n{}", startup::startup(&[1_000, 10_000]));
+        return;
+    }
     if std::env::args().any(|arg| arg == "--build") {
         println!("## Build cost\n\n{}", build_cost(200));
         return;
