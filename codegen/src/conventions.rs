@@ -38,40 +38,51 @@ impl FileKind {
     }
 }
 
-/// The methods a route file can export, in the order the route table prints them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Method {
-    Get,
-    Head,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Options,
+/// Declares an enum of names with `ALL` (every variant, in order) and `text()`, from one
+/// list: a variant cannot be left out of `ALL` or go without its text.
+macro_rules! named {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident => $text:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $($(#[$variant_meta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &[$name] = &[$($name::$variant,)*];
+
+            fn text(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+named! {
+    /// The methods a route file can export, in the order the route table prints them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Method {
+        Get => "GET",
+        Head => "HEAD",
+        Post => "POST",
+        Put => "PUT",
+        Patch => "PATCH",
+        Delete => "DELETE",
+        Options => "OPTIONS",
+    }
 }
 
 impl Method {
-    pub const ALL: [Method; 7] = [
-        Method::Get,
-        Method::Head,
-        Method::Post,
-        Method::Put,
-        Method::Patch,
-        Method::Delete,
-        Method::Options,
-    ];
-
     /// The exported name, which is also the HTTP method.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Options => "OPTIONS",
-        }
+        self.text()
     }
 
     /// The `MethodRouter` method that registers it (`.get(…)`).
@@ -88,13 +99,14 @@ impl Method {
     }
 
     pub fn from_export_name(name: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.as_str() == name)
+        Method::ALL.iter().copied().find(|m| m.as_str() == name)
     }
 
     /// `get`, `Get`: the right method in the wrong case.
     pub(crate) fn from_wrong_case(name: &str) -> Option<Method> {
         Method::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|m| m.as_str() != name && m.as_str().eq_ignore_ascii_case(name))
     }
 }
@@ -105,35 +117,27 @@ impl fmt::Display for Method {
     }
 }
 
-/// Route segment config: the constants a route file may export, as in Next.js's
-/// `export const maxDuration`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum ConfigConst {
-    /// `pub const MAX_DURATION: u64` seconds; a JSON 504 after it.
-    MaxDuration,
-    /// `pub const BODY_LIMIT: usize` bytes; a JSON 413 past it.
-    BodyLimit,
-    /// `pub const REVALIDATE: u64` seconds; GET responses cached per URL.
-    Revalidate,
+named! {
+    /// Route segment config: the constants a route file may export, as in Next.js's
+    /// `export const maxDuration`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub(crate) enum ConfigConst {
+        /// `pub const MAX_DURATION: u64` seconds; a JSON 504 after it.
+        MaxDuration => "MAX_DURATION",
+        /// `pub const BODY_LIMIT: usize` bytes; a JSON 413 past it.
+        BodyLimit => "BODY_LIMIT",
+        /// `pub const REVALIDATE: u64` seconds; GET responses cached per URL.
+        Revalidate => "REVALIDATE",
+    }
 }
 
 impl ConfigConst {
-    pub const ALL: [ConfigConst; 3] = [
-        ConfigConst::MaxDuration,
-        ConfigConst::BodyLimit,
-        ConfigConst::Revalidate,
-    ];
-
     pub fn name(self) -> &'static str {
-        match self {
-            ConfigConst::MaxDuration => "MAX_DURATION",
-            ConfigConst::BodyLimit => "BODY_LIMIT",
-            ConfigConst::Revalidate => "REVALIDATE",
-        }
+        self.text()
     }
 
     pub fn from_name(name: &str) -> Option<ConfigConst> {
-        ConfigConst::ALL.into_iter().find(|c| c.name() == name)
+        ConfigConst::ALL.iter().copied().find(|c| c.name() == name)
     }
 }
 
@@ -143,11 +147,11 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for method in Method::ALL {
+        for &method in Method::ALL {
             assert_eq!(Method::from_export_name(method.as_str()), Some(method));
             assert_eq!(method.router_fn(), method.as_str().to_ascii_lowercase());
         }
-        for config in ConfigConst::ALL {
+        for &config in ConfigConst::ALL {
             assert_eq!(ConfigConst::from_name(config.name()), Some(config));
         }
         assert_eq!(FileKind::from_file_name("route.rs"), Some(FileKind::Route));

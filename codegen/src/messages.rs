@@ -204,7 +204,12 @@ pub(crate) fn private_config(path: &str, name: &str) -> Diagnostic {
 }
 
 pub(crate) fn unknown_config(path: &str, name: &str) -> Diagnostic {
-    let known = quote_list(&ConfigConst::ALL.map(|c| c.name().to_string()));
+    let known = quote_list(
+        &ConfigConst::ALL
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect::<Vec<_>>(),
+    );
     let help = match suggest::config_const(name) {
         Some(meant) => format!(
             "did you mean `{}`? the route config constants are {known}",

@@ -17,7 +17,7 @@ pub fn file_name(name: &str) -> Option<&'static str> {
 /// (`maxDuration`, Next.js's spelling).
 pub fn config_const(name: &str) -> Option<ConfigConst> {
     let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
-    ConfigConst::ALL.into_iter().find(|known| {
+    ConfigConst::ALL.iter().copied().find(|known| {
         squash(known.name()) == squash(name) || edit_distance(known.name(), name) <= 2
     })
 }
