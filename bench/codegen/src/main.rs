@@ -644,8 +644,8 @@ fn build_cost(routes: usize) -> String {
 
 fn main() {
     if std::env::args().any(|arg| arg == "--startup") {
-        // 10,000 route files in release mode did not finish building in 30 minutes on two
-        // cores (for either router), so that size is measured in a dev build.
+        // The generated 10,000-route crate did not finish a release build in 28 minutes
+        // here (docs/performance.md), so that size is measured in a dev build.
         use startup::Profile::{Dev, Release};
         let runs = [(1_000, Dev), (10_000, Dev), (1_000, Release)];
         println!("## Start-up\n\n{}", startup::startup(&runs));
