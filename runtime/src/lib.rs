@@ -36,6 +36,7 @@ pub mod extract;
 mod generated;
 pub mod layers;
 mod manifest;
+pub mod openapi;
 pub mod pagination;
 pub mod prelude;
 pub mod response;

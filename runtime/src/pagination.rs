@@ -127,12 +127,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Pagination {
 }
 
 /// `{ "data": [...], "pagination": { "page", "limit", "total", "totalPages" } }`.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", schemars(rename = "Paginated_{T}"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Paginated<T> {
     pub data: Vec<T>,
     pub pagination: PageInfo,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageInfo {
@@ -233,12 +236,15 @@ impl<S: Send + Sync> FromRequestParts<S> for CursorPagination {
 }
 
 /// `{ "data": [...], "pagination": { "nextCursor", "limit", "hasMore" } }`.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", schemars(rename = "CursorPage_{T}"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CursorPage<T> {
     pub data: Vec<T>,
     pub pagination: CursorInfo,
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CursorInfo {
