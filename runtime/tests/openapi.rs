@@ -189,6 +189,9 @@ fn query_pagination_and_envelope() {
             .iter()
             .all(|p| p["in"] == "query" && p.get("required").is_none())
     );
+    // Parameter structs are spread into parameters, not components.
+    assert!(doc["components"]["schemas"].get("Search").is_none());
+    assert!(doc["components"]["schemas"].get("TwoIds").is_none());
     let ok = &list["responses"]["200"]["content"]["application/json"]["schema"];
     assert_eq!(ok["$ref"], "#/components/schemas/Paginated_User");
     let envelope = &doc["components"]["schemas"]["Paginated_User"];

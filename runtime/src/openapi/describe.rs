@@ -110,7 +110,7 @@ impl<T: JsonSchema> OpenApiInput for Form<T> {
 
 impl<T: JsonSchema> OpenApiInput for Query<T> {
     fn describe(op: &mut Operation<'_>) {
-        let schema = op.request_schema::<T>();
+        let schema = op.parameters_schema::<T>();
         op.query_parameters(schema);
         op.error(400);
     }
@@ -124,7 +124,7 @@ impl<T: JsonSchema> OpenApiInput for axum::extract::Query<T> {
 
 impl<T: JsonSchema> OpenApiInput for Path<T> {
     fn describe(op: &mut Operation<'_>) {
-        let schema = op.request_schema::<T>();
+        let schema = op.parameters_schema::<T>();
         op.path_parameters(schema);
         op.error(400);
     }

@@ -198,6 +198,9 @@ pub struct DocumentBuilder {
     /// other), so each side has its own generator.
     requests: SchemaGenerator,
     responses: SchemaGenerator,
+    /// For parameters: a query or path struct is spread into parameters, so its schema is
+    /// written inline and never becomes a component of its own.
+    inline: SchemaSettings,
     paths: Vec<PathRecord>,
     operations: Vec<OperationRecord>,
     gaps: Vec<Gap>,
@@ -217,6 +220,10 @@ impl DocumentBuilder {
         };
         DocumentBuilder {
             dialect,
+            inline: settings
+                .clone()
+                .for_deserialize()
+                .with(|settings| settings.inline_subschemas = true),
             requests: settings.clone().for_deserialize().into_generator(),
             responses: settings.for_serialize().into_generator(),
             paths: Vec::new(),
@@ -582,6 +589,15 @@ impl Operation<'_> {
     pub fn request_schema<T: JsonSchema + ?Sized>(&mut self) -> Value {
         let schema = self.doc.requests.subschema_for::<T>();
         finish_schema(&mut self.doc.requests, schema)
+    }
+
+    /// The schema of a type the client sends as parameters, with nothing referenced:
+    /// what [`query_parameters`](Self::query_parameters) and
+    /// [`path_parameters`](Self::path_parameters) take.
+    pub fn parameters_schema<T: JsonSchema + ?Sized>(&mut self) -> Value {
+        let mut generator = self.doc.inline.clone().into_generator();
+        let schema = generator.subschema_for::<T>();
+        finish_schema(&mut generator, schema)
     }
 
     /// The schema of a type the server sends (as it serializes).
