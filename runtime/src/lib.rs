@@ -31,6 +31,8 @@
 //! }
 //! ```
 
+#[cfg(feature = "docs")]
+pub mod docs_page;
 pub mod error;
 pub mod extract;
 mod generated;
