@@ -53,7 +53,8 @@ pub static SCRIPT: &[u8] = include_bytes!("../vendor/scalar/standalone.js");
 /// asks for no `/favicon.ico`); `blob:` images, media and frames are how Scalar's API
 /// client previews a response body it received (an image, a PDF, a video). Scripts come
 /// from `'self'` only: the page has no inline script, and Scalar's bundle needs no `eval`
-/// (a library in it probes for `Function` once and falls back when the policy refuses it).
+/// (a library in it probes for `Function` once and falls back when the policy refuses it;
+/// DevTools lists that refusal as an issue).
 ///
 /// Since `connect-src` falls back to `'self'`, the OpenAPI document must come from the
 /// same origin, and "Test Request" reaches only servers on that origin.
