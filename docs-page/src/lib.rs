@@ -71,8 +71,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
 
 /// Scalar's configuration: everything that would reach a third-party host is off.
 /// `showDeveloperTools` is off because on `localhost` it adds a toolbar that advertises
-/// Scalar's hosted services.
-const CONFIGURATION: &str = r#"{"withDefaultFonts":false,"telemetry":false,"agent":{"disabled":true},"mcp":{"disabled":true},"showDeveloperTools":"never"}"#;
+/// Scalar's hosted services. Every tag starts open, so the sidebar lists every operation.
+const CONFIGURATION: &str = r#"{"defaultOpenAllTags":true,"withDefaultFonts":false,"telemetry":false,"agent":{"disabled":true},"mcp":{"disabled":true},"showDeveloperTools":"never"}"#;
 
 /// The bundle's file name, with the version in it (`scalar-1.76.0.js`), so that it can be
 /// cached forever: a new version is a new URL.
