@@ -1,7 +1,7 @@
 //! `fsroute`: look at what the generator makes of an app folder, without building.
 //!
 //! ```text
-//! fsroute routes [APP_DIR]   the route table: methods, URL pattern, file
+//! fsroute routes [APP_DIR]   the route table: method, URL pattern, operationId, file
 //! fsroute print  [APP_DIR]   the generated Rust source
 //! fsroute check  [APP_DIR]   errors and warnings only
 //! fsroute fmt    [APP_DIR…]  rustfmt over the route files, which `cargo fmt` never sees
@@ -20,7 +20,7 @@ const USAGE: &str = "\
 fsroute: file-based routes for axum
 
 Usage:
-  fsroute routes [APP_DIR] [--state TYPE]   print the route table
+  fsroute routes [APP_DIR] [--state TYPE]   print the route table, with operationIds
   fsroute print  [APP_DIR] [--state TYPE]   print the generated router source
   fsroute check  [APP_DIR] [--state TYPE]   report errors and warnings, build nothing
   fsroute fmt    [APP_DIR...] [--check]     format the route files with rustfmt
@@ -203,22 +203,25 @@ fn report(diagnostics: &[Diagnostic]) {
     }
 }
 
-/// Like the table `next build` prints: one line per URL pattern.
+/// One line per method of each URL pattern, with its OpenAPI operationId, as
+/// `rails routes` lists verbs: every line stands alone, so `grep` finds whole rows.
 fn route_table(generated: &Generated) -> String {
-    let rows: Vec<[String; 3]> = generated
+    let rows: Vec<[String; 4]> = generated
         .routes
         .iter()
-        .map(|route| {
-            let methods: Vec<&str> = route.methods.iter().map(|m| m.as_str()).collect();
-            [methods.join(", "), route.path.clone(), route.file.clone()]
+        .flat_map(|route| {
+            route.operation_ids.iter().map(|(method, id)| {
+                [
+                    method.as_str().to_string(),
+                    route.path.clone(),
+                    id.clone(),
+                    route.file.clone(),
+                ]
+            })
         })
         .collect();
-    let header = [
-        "METHODS".to_string(),
-        "PATH".to_string(),
-        "FILE".to_string(),
-    ];
-    let widths = [0, 1].map(|column| {
+    let header = ["METHOD", "PATH", "OPERATION ID", "FILE"].map(String::from);
+    let widths = [0, 1, 2].map(|column| {
         rows.iter()
             .chain([&header])
             .map(|row| row[column].chars().count())
@@ -228,12 +231,14 @@ fn route_table(generated: &Generated) -> String {
     let mut table = String::new();
     for row in std::iter::once(&header).chain(&rows) {
         table.push_str(&format!(
-            "{:<w0$}  {:<w1$}  {}\n",
+            "{:<w0$}  {:<w1$}  {:<w2$}  {}\n",
             row[0],
             row[1],
             row[2],
+            row[3],
             w0 = widths[0],
-            w1 = widths[1]
+            w1 = widths[1],
+            w2 = widths[2]
         ));
     }
     table

@@ -28,10 +28,10 @@ fn routes_prints_the_route_table() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stdout),
-        "METHODS  PATH      FILE\n\
-         GET      /         app/route.rs\n\
-         GET      /about    app/about/route.rs\n\
-         GET      /{*rest}  app/[...rest]/route.rs\n"
+        "METHOD  PATH      OPERATION ID  FILE\n\
+         GET     /         getRoot       app/route.rs\n\
+         GET     /about    getAbout      app/about/route.rs\n\
+         GET     /{*rest}  getByRest     app/[...rest]/route.rs\n"
     );
 }
 
@@ -49,14 +49,32 @@ fn routes_takes_the_app_folder_as_an_argument() {
                 .collect()
         })
         .collect();
-    assert!(
-        rows.contains(&vec![
-            "GET, DELETE",
-            "/api/users/{id}",
-            "conventions/app/api/users/[id]/route.rs"
-        ]),
-        "{stdout}"
-    );
+    for (method, id) in [("GET", "getUsersById"), ("DELETE", "deleteUsersById")] {
+        assert!(
+            rows.contains(&vec![
+                method,
+                "/api/users/{id}",
+                id,
+                "conventions/app/api/users/[id]/route.rs"
+            ]),
+            "{stdout}"
+        );
+    }
+    // An optional catch-all is two URL patterns, each with its own operationId.
+    for (path, id) in [
+        ("/api/shop", "getShop"),
+        ("/api/shop/{*path}", "getShopByPath"),
+    ] {
+        assert!(
+            rows.contains(&vec![
+                "GET",
+                path,
+                id,
+                "conventions/app/api/shop/[[...path]]/route.rs"
+            ]),
+            "{stdout}"
+        );
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::conventions::Method;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::{emit, messages, read, routes, scan, validate};
+use crate::{emit, messages, naming, read, routes, scan, validate};
 
 /// The file `include_routes!()` includes when given no name.
 pub const DEFAULT_OUT_FILE: &str = "fsroute_routes.rs";
@@ -36,6 +36,8 @@ pub struct RouteEntry {
     pub methods: Vec<Method>,
     /// The route file, relative to the crate root.
     pub file: String,
+    /// The OpenAPI operationId of each method, in the order of `methods` (`getUsersById`).
+    pub operation_ids: Vec<(Method, String)>,
 }
 
 /// What a successful run produced.
@@ -209,11 +211,14 @@ impl Builder {
             .iter()
             .filter(|route| route.is_routed())
             .flat_map(|route| {
-                route.axum_paths().into_iter().map(|path| RouteEntry {
-                    path,
-                    methods: route.methods().to_vec(),
-                    file: route.display.clone(),
-                })
+                naming::route_names(route)
+                    .into_iter()
+                    .map(|names| RouteEntry {
+                        path: names.axum_path,
+                        methods: route.methods().to_vec(),
+                        file: route.display.clone(),
+                        operation_ids: names.operation_ids,
+                    })
             })
             .collect();
         Ok(Generated {

@@ -13,6 +13,10 @@ pub const ROUTE_FILE: &str = "route.rs";
 pub const MIDDLEWARE_FILE: &str = "middleware.rs";
 /// The middleware function's name, in `middleware.rs` and in route files.
 pub const MIDDLEWARE_FN: &str = "middleware";
+/// The constant that declares the security scheme a route needs (in a route file), or
+/// every route below a folder needs (in a `middleware.rs`), for the OpenAPI document.
+/// Not a [`ConfigConst`]: it makes no layer.
+pub const SECURITY_CONST: &str = "SECURITY";
 
 /// The two kinds of file the generator reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

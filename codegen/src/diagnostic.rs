@@ -61,6 +61,7 @@ codes! {
     ParamBesideCatchAll => "param-beside-catch-all",
     RouteBesideOptionalCatchAll => "route-beside-optional-catch-all",
     DuplicateRoute => "duplicate-route",
+    CollidingNames => "colliding-names",
     InvalidStateType => "invalid-state-type",
     NotInBuildScript => "not-in-build-script",
     WriteFailed => "write-failed",

@@ -29,6 +29,7 @@ mod conventions;
 mod diagnostic;
 mod emit;
 mod messages;
+mod naming;
 mod read;
 mod route_file;
 mod routes;

@@ -249,6 +249,14 @@ pub(crate) fn private_middleware(path: &str) -> Diagnostic {
     .help("write `pub async fn middleware`")
 }
 
+pub(crate) fn private_folder_security(path: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::PrivateConfig,
+        format!("`SECURITY` in `{path}` is not `pub`, so the routes below it do not use it"),
+    )
+    .help("write `pub const SECURITY`")
+}
+
 pub(crate) fn unused_middleware(path: &str) -> Diagnostic {
     Diagnostic::warning(
         Code::UnusedMiddleware,
@@ -347,6 +355,27 @@ pub(crate) fn duplicate_route(url: &str, files: &[String]) -> Diagnostic {
     .help("route groups `(name)` do not change the URL; keep one route file for each URL")
 }
 
+/// `urls` are `(URL, file)` pairs; `names` say what they share (`operationId `getV10``).
+pub(crate) fn colliding_names(urls: &[(String, String)], names: &[String]) -> Diagnostic {
+    let urls: Vec<String> = urls
+        .iter()
+        .map(|(url, file)| format!("`{url}` (`{file}`)"))
+        .collect();
+    Diagnostic::error(
+        Code::CollidingNames,
+        format!(
+            "the URLs {} get the same {}: names keep only the letters and digits of a URL",
+            list(&urls),
+            list(names)
+        ),
+    )
+    .help(
+        "rename one of the folders so that the URLs differ in more than punctuation and \
+         letter case: operationIds in the OpenAPI document and `routes::href` functions \
+         need a name of their own",
+    )
+}
+
 // --- configuration and output ---------------------------------------------------------
 
 pub(crate) fn invalid_state_type(state: &str, cause: &str) -> Diagnostic {
@@ -372,7 +401,12 @@ pub(crate) fn write_failed(path: &str, cause: &str) -> Diagnostic {
 /// `a`, `b` and `c`.
 fn quote_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|item| format!("`{item}`")).collect();
-    match quoted.as_slice() {
+    list(&quoted)
+}
+
+/// a, b and c.
+fn list(items: &[String]) -> String {
+    match items {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),

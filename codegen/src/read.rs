@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::conventions::FileKind;
 use crate::diagnostic::Diagnostics;
 use crate::messages;
-use crate::route_file::{self, RouteFileAnalysis};
+use crate::route_file::{self, MiddlewareAnalysis, RouteFileAnalysis};
 use crate::scan::ScannedFile;
 
 /// One file, read.
@@ -24,15 +24,15 @@ pub struct ReadFile {
 #[derive(Debug, Clone)]
 pub enum Contents {
     Route(RouteFileAnalysis),
-    /// A middleware file has one function, checked to be there; nothing else to keep.
-    Middleware,
+    /// A middleware file has one function, checked to be there, and may declare security.
+    Middleware(MiddlewareAnalysis),
 }
 
 impl ReadFile {
     pub fn kind(&self) -> FileKind {
         match self.contents {
             Contents::Route(_) => FileKind::Route,
-            Contents::Middleware => FileKind::Middleware,
+            Contents::Middleware(_) => FileKind::Middleware,
         }
     }
 }
@@ -110,14 +110,13 @@ pub fn read_one(
             Contents::Route(route_file::analyze(&source, &shown, diagnostics))
         }
         (Ok(source), FileKind::Middleware) => {
-            route_file::analyze_middleware(&source, &shown, diagnostics);
-            Contents::Middleware
+            Contents::Middleware(route_file::analyze_middleware(&source, &shown, diagnostics))
         }
         (Err(err), kind) => {
             diagnostics.push(messages::unreadable(&shown, &err.to_string()));
             match kind {
                 FileKind::Route => Contents::Route(RouteFileAnalysis::default()),
-                FileKind::Middleware => Contents::Middleware,
+                FileKind::Middleware => Contents::Middleware(MiddlewareAnalysis::default()),
             }
         }
     };

@@ -3,8 +3,14 @@
 //! Only the file's top-level items are looked at: `pub async fn GET(..)`, and
 //! `pub use somewhere::handler as GET;`. A file that does not parse is still routed
 //! (without methods) so that rustc, not we, reports the syntax error at its real place.
+//!
+//! What a handler is, beyond its name, is read from its signature and attributes only:
+//! how many parameters it takes, its doc comment, `#[deprecated]` and `#[doc(hidden)]`.
+//! Types are rustc's business; the OpenAPI code infers them from the function item.
 
-use crate::conventions::{ConfigConst, MIDDLEWARE_FN, Method};
+use proc_macro2::TokenTree;
+
+use crate::conventions::{ConfigConst, MIDDLEWARE_FN, Method, SECURITY_CONST};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::messages;
 use crate::suggest;
@@ -14,27 +20,74 @@ use crate::top_items::{self, TopItem};
 pub struct RouteFileAnalysis {
     /// Exported methods, sorted, each once.
     pub methods: Vec<Method>,
+    /// One per exported method, in the order of `methods`.
+    pub handlers: Vec<Handler>,
     /// Exports `pub async fn middleware`, which wraps this route alone.
     pub middleware: bool,
     /// The route segment config constants it exports, sorted.
     pub config: Vec<ConfigConst>,
+    /// Exports `pub const SECURITY` (or re-exports a constant under that name): the
+    /// security scheme this route needs, which wins over any `middleware.rs` above it.
+    pub security: bool,
+    /// The file's inner doc lines (`//!`, `#![doc = "…"]`), in order, as written: a
+    /// `//! text` line is `" text"`.
+    pub doc: Vec<String>,
+}
+
+impl RouteFileAnalysis {
+    // Read by the OpenAPI emission, which is being written (issue #12).
+    #[allow(dead_code)]
+    pub fn handler(&self, method: Method) -> Option<&Handler> {
+        self.handlers
+            .iter()
+            .find(|handler| handler.method == method)
+    }
+}
+
+/// An exported method handler, as far as its syntax tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handler {
+    pub method: Method,
+    /// How many parameters it takes; `None` when it is re-exported
+    /// (`pub use x::list as GET;`), whose signature is in another file.
+    pub arity: Option<usize>,
+    /// Its outer doc lines (`///`, `#[doc = "…"]`), in order, as written: a `/// text`
+    /// line is `" text"`. For a re-export, the lines written on the `pub use`.
+    pub doc: Vec<String>,
+    /// `#[deprecated]`, with or without a note.
+    pub deprecated: bool,
+    /// `#[doc(hidden)]`.
+    pub hidden: bool,
+}
+
+/// What a `middleware.rs` declares besides its function.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MiddlewareAnalysis {
+    /// Exports `pub const SECURITY`: every route below the folder needs that scheme.
+    pub security: bool,
 }
 
 /// `path` is the file as diagnostics should name it.
 pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> RouteFileAnalysis {
     let mut analysis = RouteFileAnalysis::default();
-    let items = match top_items::parse(source) {
-        Ok(items) => items,
+    let file = match top_items::parse(source) {
+        Ok(file) => file,
         Err(err) => {
             let location = locate(source, path, err.span(), 1);
             diagnostics.push(messages::unparsable_route_file(path, &err.to_string()).at(location));
             return analysis;
         }
     };
+    analysis.doc = doc_lines(&file.attrs);
     let errors_before = diagnostics.error_count();
-    for item in &items {
+    for item in &file.items {
         match item {
-            TopItem::Fn { vis, ident } => {
+            TopItem::Fn {
+                vis,
+                ident,
+                attrs,
+                arity,
+            } => {
                 let name = ident.to_string();
                 let width = name.len();
                 if name == MIDDLEWARE_FN {
@@ -47,6 +100,7 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
                 } else if let Some(method) = Method::from_export_name(&name) {
                     if is_visible_to_parent(vis) {
                         analysis.methods.push(method);
+                        analysis.handlers.push(handler(method, Some(*arity), attrs));
                     } else {
                         let location = locate(source, path, ident.span(), width);
                         diagnostics.push(messages::private_method(path, method).at(location));
@@ -62,6 +116,14 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
             TopItem::Const { ident, vis } if !is_method(ident) => {
                 let name = ident.to_string();
                 let location = || locate(source, path, ident.span(), name.len());
+                if name == SECURITY_CONST {
+                    if is_visible_to_parent(vis) {
+                        analysis.security = true;
+                    } else {
+                        diagnostics.push(messages::private_config(path, &name).at(location()));
+                    }
+                    continue;
+                }
                 match ConfigConst::from_name(&name) {
                     Some(config) if is_visible_to_parent(vis) => analysis.config.push(config),
                     Some(config) => diagnostics
@@ -86,20 +148,25 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
                         .push(messages::method_not_a_function(path, method, kind).at(location));
                 }
             }
-            TopItem::Use { vis, tree } if is_visible_to_parent(vis) => {
+            TopItem::Use { vis, tree, attrs } if is_visible_to_parent(vis) => {
                 let mut names = Vec::new();
                 use_tree_names(tree, &mut names);
-                analysis.methods.extend(
-                    names
-                        .iter()
-                        .filter_map(|name| Method::from_export_name(name)),
-                );
+                for name in &names {
+                    if let Some(method) = Method::from_export_name(name) {
+                        analysis.methods.push(method);
+                        analysis.handlers.push(handler(method, None, attrs));
+                    }
+                }
+                analysis.security |= names.iter().any(|name| name == SECURITY_CONST);
             }
             _ => {}
         }
     }
     analysis.methods.sort();
     analysis.methods.dedup();
+    // A method defined twice is rustc's error to report; the first one is kept.
+    analysis.handlers.sort_by_key(|handler| handler.method);
+    analysis.handlers.dedup_by_key(|handler| handler.method);
     analysis.config.sort();
     analysis.config.dedup();
     // An error in the file is the thing to fix first; "no methods" would only repeat it.
@@ -108,6 +175,49 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
         diagnostics.push(messages::no_methods(path).at(Location::path(path)));
     }
     analysis
+}
+
+fn handler(method: Method, arity: Option<usize>, attrs: &[syn::Attribute]) -> Handler {
+    Handler {
+        method,
+        arity,
+        doc: doc_lines(attrs),
+        deprecated: attrs.iter().any(|attr| attr.path().is_ident("deprecated")),
+        hidden: attrs.iter().any(is_doc_hidden),
+    }
+}
+
+/// The text of each `#[doc = "…"]`, which is what `///` and `//!` lines are. A doc
+/// attribute whose value is not a literal (`#[doc = include_str!("…")]`) cannot be read
+/// without expanding it, and is left out.
+fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `#[doc(hidden)]`, also among other `doc(…)` arguments.
+fn is_doc_hidden(attr: &syn::Attribute) -> bool {
+    match &attr.meta {
+        syn::Meta::List(list) if list.path.is_ident("doc") => list
+            .tokens
+            .clone()
+            .into_iter()
+            .any(|tree| matches!(tree, TokenTree::Ident(ident) if ident == "hidden")),
+        _ => false,
+    }
 }
 
 fn is_method(ident: &syn::Ident) -> bool {
@@ -123,31 +233,47 @@ fn is_screaming_case(name: &str) -> bool {
 }
 
 /// What is wrong with a `middleware.rs`, if anything: it must export `pub async fn
-/// middleware`. A file that does not parse is used as it is, so that rustc reports it.
-/// There is nothing else to learn from the file.
-pub fn analyze_middleware(source: &str, path: &str, diagnostics: &mut Diagnostics) {
+/// middleware`. It may also export `pub const SECURITY`. A file that does not parse is
+/// used as it is, so that rustc reports it.
+pub fn analyze_middleware(
+    source: &str,
+    path: &str,
+    diagnostics: &mut Diagnostics,
+) -> MiddlewareAnalysis {
+    let mut analysis = MiddlewareAnalysis::default();
     let items = match top_items::parse(source) {
-        Ok(items) => items,
+        Ok(file) => file.items,
         Err(err) => {
             let location = locate(source, path, err.span(), 1);
             diagnostics.push(messages::unparsable_route_file(path, &err.to_string()).at(location));
-            return;
+            return analysis;
         }
     };
-    let found = items.iter().find_map(|item| match item {
-        TopItem::Fn { vis, ident } if ident == MIDDLEWARE_FN => {
-            Some((is_visible_to_parent(vis), ident.span()))
+    let mut found = None;
+    for item in &items {
+        match item {
+            TopItem::Fn { vis, ident, .. } if ident == MIDDLEWARE_FN => {
+                found.get_or_insert((is_visible_to_parent(vis), ident.span()));
+            }
+            TopItem::Const { vis, ident } if ident == SECURITY_CONST => {
+                if is_visible_to_parent(vis) {
+                    analysis.security = true;
+                } else {
+                    let location = locate(source, path, ident.span(), SECURITY_CONST.len());
+                    diagnostics.push(messages::private_folder_security(path).at(location));
+                }
+            }
+            TopItem::Use { vis, tree, .. } if is_visible_to_parent(vis) => {
+                let mut names = Vec::new();
+                use_tree_names(tree, &mut names);
+                if names.iter().any(|name| name == MIDDLEWARE_FN) {
+                    found.get_or_insert((true, proc_macro2::Span::call_site()));
+                }
+                analysis.security |= names.iter().any(|name| name == SECURITY_CONST);
+            }
+            _ => {}
         }
-        TopItem::Use { vis, tree } if is_visible_to_parent(vis) => {
-            let mut names = Vec::new();
-            use_tree_names(tree, &mut names);
-            names
-                .iter()
-                .any(|name| name == MIDDLEWARE_FN)
-                .then(|| (true, proc_macro2::Span::call_site()))
-        }
-        _ => None,
-    });
+    }
     match found {
         Some((true, _)) => {}
         Some((false, span)) => diagnostics.push(messages::private_middleware(path).at(locate(
@@ -158,6 +284,7 @@ pub fn analyze_middleware(source: &str, path: &str, diagnostics: &mut Diagnostic
         ))),
         None => diagnostics.push(messages::missing_middleware(path).at(Location::path(path))),
     }
+    analysis
 }
 
 /// The generated router lives in the route module's parent, so it can call `pub`,
@@ -319,6 +446,115 @@ mod tests {
         assert!(private[0].is_error());
         let missing = analyze_middleware("pub async fn guard() {}", "m.rs");
         assert_eq!(missing[0].code, "missing-middleware");
+    }
+
+    fn analysis(source: &str) -> RouteFileAnalysis {
+        super::analyze(source, "app/route.rs", &mut Diagnostics::default())
+    }
+
+    #[test]
+    fn handlers_carry_arity_docs_and_flags() {
+        let a = analysis(
+            "//! `/api/users/{id}`: one user.\n\
+             //!\n\
+             //! Details.\n\
+             use fsroute::prelude::*;\n\
+             /// Reads a user.\n\
+             ///\n\
+             /// Anyone may.\n\
+             pub async fn GET(Path(id): Path<i64>, State(s): State<HashMap<String, u8>>) {}\n\
+             #[deprecated = \"use PUT\"]\n\
+             #[doc = \"Changes a user.\"]\n\
+             pub async fn PATCH(Path((a, b)): Path<(i64, i64)>, f: fn(u8, u8) -> u8,) {}\n\
+             #[doc(hidden)]\n\
+             #[deprecated(since = \"1\", note = \"x\")]\n\
+             pub async fn DELETE() {}\n\
+             /// Written on the re-export.\n\
+             pub use crate::shared::update as PUT;\n\
+             #[doc(alias = \"x\", hidden)]\n\
+             pub use crate::shared::{create as POST};\n",
+        );
+        assert_eq!(a.doc, [" `/api/users/{id}`: one user.", "", " Details."]);
+        let h = |method| a.handler(method).unwrap();
+        assert_eq!(
+            h(Method::Get),
+            &Handler {
+                method: Method::Get,
+                arity: Some(2),
+                doc: vec![" Reads a user.".into(), "".into(), " Anyone may.".into()],
+                deprecated: false,
+                hidden: false,
+            }
+        );
+        assert_eq!(h(Method::Patch).arity, Some(2));
+        assert_eq!(h(Method::Patch).doc, ["Changes a user."]);
+        assert!(h(Method::Patch).deprecated && !h(Method::Patch).hidden);
+        assert_eq!(h(Method::Delete).arity, Some(0));
+        assert!(h(Method::Delete).deprecated && h(Method::Delete).hidden);
+        assert_eq!(h(Method::Put).arity, None);
+        assert_eq!(h(Method::Put).doc, [" Written on the re-export."]);
+        assert!(h(Method::Post).hidden);
+        let methods: Vec<Method> = a.handlers.iter().map(|h| h.method).collect();
+        assert_eq!(methods, a.methods);
+    }
+
+    #[test]
+    fn private_methods_have_no_handler_and_the_first_definition_wins() {
+        let a = analysis(
+            "async fn GET(a: u8) {}\n/// First.\npub async fn POST() {}\npub use x::y as POST;\n",
+        );
+        assert_eq!(a.methods, [Method::Post]);
+        assert_eq!(a.handlers.len(), 1);
+        assert_eq!(a.handlers[0].arity, Some(0));
+        assert_eq!(a.handlers[0].doc, [" First."]);
+    }
+
+    #[test]
+    fn security_in_route_files() {
+        let a = analyze(
+            "pub async fn GET() {}\npub const SECURITY: Scheme = Scheme::Bearer;\n",
+            "app/route.rs",
+        );
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+        assert!(analysis("pub async fn GET() {}\npub const SECURITY: S = S;").security);
+        assert!(
+            analysis("pub async fn GET() {}\npub use crate::auth::BEARER as SECURITY;").security
+        );
+        assert!(!analysis("pub async fn GET() {}\n").security);
+        let private = analyze(
+            "pub async fn GET() {}\nconst SECURITY: S = S;\n",
+            "app/route.rs",
+        );
+        assert_eq!(codes(&private), ["private-config"]);
+        assert_eq!(
+            private.diagnostics[0].render_line(),
+            "app/route.rs:2:7: `SECURITY` in `app/route.rs` is not `pub`, so the route does not \
+             use it; help: write `pub const SECURITY`"
+        );
+    }
+
+    #[test]
+    fn security_in_middleware_files() {
+        let analyse = |source: &str| {
+            let mut diagnostics = Diagnostics::default();
+            let analysis =
+                super::analyze_middleware(source, "app/api/middleware.rs", &mut diagnostics);
+            (analysis.security, diagnostics.as_slice().to_vec())
+        };
+        let (security, found) =
+            analyse("pub const SECURITY: S = S;\npub async fn middleware() {}\n");
+        assert!(security && found.is_empty(), "{found:?}");
+        let (security, _) =
+            analyse("pub use crate::auth::{guard as middleware, BEARER as SECURITY};");
+        assert!(security);
+        let (security, found) = analyse("const SECURITY: S = S;\npub async fn middleware() {}\n");
+        assert!(!security);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].render_line(),
+            "app/api/middleware.rs:1:7: `SECURITY` in `app/api/middleware.rs` is not `pub`, so \
+             the routes below it do not use it; help: write `pub const SECURITY`"
+        );
     }
 
     #[test]

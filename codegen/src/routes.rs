@@ -11,7 +11,7 @@ use crate::conventions::Method;
 use crate::diagnostic::{Diagnostics, Location};
 use crate::messages;
 use crate::read::{Contents, ReadFile};
-use crate::route_file::RouteFileAnalysis;
+use crate::route_file::{MiddlewareAnalysis, RouteFileAnalysis};
 use crate::segment::{Segment, parse_segment};
 
 /// A route file whose folders all parsed.
@@ -37,6 +37,8 @@ pub struct Middleware {
     pub display: String,
     /// How many routed files it wraps; none is worth a warning.
     pub wraps: usize,
+    /// Exports `pub const SECURITY`: every route below needs that security scheme.
+    pub security: bool,
 }
 
 /// Routes in priority order and the middleware files that wrap them.
@@ -44,6 +46,36 @@ pub struct Middleware {
 pub struct RouteTable {
     pub routes: Vec<Route>,
     pub middlewares: Vec<Middleware>,
+}
+
+/// One URL pattern a route file answers. A route has one, or two for an optional
+/// catch-all: without it and with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlPattern<'a> {
+    /// Its URL segments in order (no groups). An optional catch-all is only ever the last
+    /// one, in the second pattern, where it stands for one or more segments as
+    /// `[...name]` does.
+    pub segments: Vec<&'a Segment>,
+}
+
+impl UrlPattern<'_> {
+    /// The axum path (`/api/users/{id}`, `/docs/{*slug}`, `/`).
+    pub fn axum_path(&self) -> String {
+        let mut path = String::new();
+        for segment in &self.segments {
+            path.push('/');
+            match segment {
+                Segment::OptionalCatchAll(name) => {
+                    path.push_str(&format!("{{*{name}}}"));
+                }
+                _ => path.push_str(&segment.axum_segment().unwrap_or_default()),
+            }
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        path
+    }
 }
 
 impl Route {
@@ -54,28 +86,39 @@ impl Route {
             .filter(|segment| !matches!(segment, Segment::Group(_)))
     }
 
+    /// The URL patterns this file answers: one, or two for an optional catch-all.
+    pub fn url_patterns(&self) -> Vec<UrlPattern<'_>> {
+        let segments: Vec<&Segment> = self.url_segments().collect();
+        match segments.split_last() {
+            Some((Segment::OptionalCatchAll(_), init)) => vec![
+                UrlPattern {
+                    segments: init.to_vec(),
+                },
+                UrlPattern { segments },
+            ],
+            _ => vec![UrlPattern { segments }],
+        }
+    }
+
     /// The axum paths this file answers: one, or two for an optional catch-all.
     pub fn axum_paths(&self) -> Vec<String> {
-        let mut base = String::new();
-        let mut optional = None;
-        for segment in self.url_segments() {
-            match segment.axum_segment() {
-                Some(text) => {
-                    base.push('/');
-                    base.push_str(&text);
-                }
-                None => optional = segment.param_name(),
-            }
-        }
-        let bare = if base.is_empty() {
-            "/".to_string()
-        } else {
-            base.clone()
-        };
-        match optional {
-            Some(name) => vec![bare, format!("{base}/{{*{name}}}")],
-            None => vec![bare],
-        }
+        self.url_patterns()
+            .iter()
+            .map(UrlPattern::axum_path)
+            .collect()
+    }
+
+    /// The innermost `middleware.rs` above this route that exports `pub const SECURITY`,
+    /// as an index into [`RouteTable::middlewares`]. The route's own `SECURITY`
+    /// (`analysis.security`) wins over it.
+    // Read by the OpenAPI emission, which is being written (issue #12).
+    #[allow(dead_code)]
+    pub fn security_middleware(&self, table: &RouteTable) -> Option<usize> {
+        self.middlewares
+            .iter()
+            .rev()
+            .copied()
+            .find(|&index| table.middlewares[index].security)
     }
 
     pub fn has_catch_all(&self) -> bool {
@@ -164,13 +207,16 @@ pub fn build(files: Vec<ReadFile>, app_display: &str, diagnostics: &mut Diagnost
                 path: source.path,
                 analysis,
             }),
-            Contents::Middleware => table.middlewares.push(Middleware {
-                display,
-                folders: source.folders,
-                segments,
-                path: source.path,
-                wraps: 0,
-            }),
+            Contents::Middleware(MiddlewareAnalysis { security }) => {
+                table.middlewares.push(Middleware {
+                    display,
+                    folders: source.folders,
+                    segments,
+                    path: source.path,
+                    wraps: 0,
+                    security,
+                })
+            }
         }
     }
     table.routes.sort_by(|a, b| {
@@ -220,7 +266,15 @@ pub(crate) mod tests {
 
     pub(crate) fn middleware(folders: &str) -> ReadFile {
         ReadFile {
-            contents: Contents::Middleware,
+            contents: Contents::Middleware(MiddlewareAnalysis::default()),
+            ..source(folders)
+        }
+    }
+
+    /// A `middleware.rs` below `folders` that exports `pub const SECURITY`.
+    pub(crate) fn security_middleware(folders: &str) -> ReadFile {
+        ReadFile {
+            contents: Contents::Middleware(MiddlewareAnalysis { security: true }),
             ..source(folders)
         }
     }
@@ -327,6 +381,67 @@ pub(crate) mod tests {
             .map(|m| m.display.as_str())
             .collect();
         assert_eq!(unused, ["app/other/middleware.rs"]);
+    }
+
+    #[test]
+    fn the_innermost_middleware_declaring_security_wins() {
+        let tree = table(vec![
+            source("api/(auth)/users/[id]"),
+            source("api/public"),
+            source("other"),
+            security_middleware("api"),
+            middleware("api/(auth)"),
+            security_middleware("api/(auth)/users"),
+            middleware("api/(auth)/users/[id]"),
+        ]);
+        let security: Vec<(&str, Option<&str>)> = tree
+            .routes
+            .iter()
+            .map(|route| {
+                (
+                    route.display.as_str(),
+                    route
+                        .security_middleware(&tree)
+                        .map(|m| tree.middlewares[m].display.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            security,
+            [
+                ("app/api/public/route.rs", Some("app/api/middleware.rs")),
+                (
+                    "app/api/(auth)/users/[id]/route.rs",
+                    Some("app/api/(auth)/users/middleware.rs")
+                ),
+                ("app/other/route.rs", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn url_patterns_hold_the_url_segments() {
+        let routes = routes(&["api/(g)/shop/[[...slug]]", "api/users/[id]"]);
+        let patterns: Vec<Vec<String>> = routes
+            .iter()
+            .map(|route| {
+                route
+                    .url_patterns()
+                    .iter()
+                    .map(|pattern| format!("{:?}", pattern.segments))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            patterns,
+            [
+                vec![
+                    r#"[Static("api"), Static("shop")]"#.to_string(),
+                    r#"[Static("api"), Static("shop"), OptionalCatchAll("slug")]"#.to_string()
+                ],
+                vec![r#"[Static("api"), Static("users"), Dynamic("id")]"#.to_string()],
+            ]
+        );
     }
 
     #[test]

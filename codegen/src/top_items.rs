@@ -1,43 +1,63 @@
 //! The top-level items of a Rust file, read with `syn` but without parsing function
-//! bodies or other item contents: the generator needs only names, kinds and visibility,
-//! and parsing every body was most of its time on large trees.
+//! bodies or other item contents: the generator needs only names, kinds, visibility,
+//! attributes and how many parameters a function takes, and parsing every body was most
+//! of its time on large trees.
 //!
-//! Anything this does not look into (bodies, struct fields, impl blocks, macros) is
-//! skipped as token trees, so rustc is still the one that reports errors in it.
+//! Anything this does not look into (bodies, parameter types, struct fields, impl blocks,
+//! macros) is skipped as token trees, so rustc is still the one that reports errors in it.
 
-use proc_macro2::{Delimiter, TokenTree};
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, Token, UseTree, Visibility};
 
 /// What the generator distinguishes among top-level items.
 pub enum TopItem {
-    Fn { vis: Visibility, ident: Ident },
-    Const { vis: Visibility, ident: Ident },
-    Static { ident: Ident },
-    Use { vis: Visibility, tree: UseTree },
+    Fn {
+        vis: Visibility,
+        ident: Ident,
+        attrs: Vec<Attribute>,
+        /// How many parameters it takes.
+        arity: usize,
+    },
+    Const {
+        vis: Visibility,
+        ident: Ident,
+    },
+    Static {
+        ident: Ident,
+    },
+    Use {
+        vis: Visibility,
+        tree: UseTree,
+        attrs: Vec<Attribute>,
+    },
     Other,
 }
 
-pub struct TopItems(pub Vec<TopItem>);
+pub struct TopItems {
+    /// The file's inner attributes (`//!` lines are `#![doc = "…"]`).
+    pub attrs: Vec<Attribute>,
+    pub items: Vec<TopItem>,
+}
 
 impl Parse for TopItems {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        input.call(Attribute::parse_inner)?;
+        let attrs = input.call(Attribute::parse_inner)?;
         let mut items = Vec::new();
         while !input.is_empty() {
-            input.call(Attribute::parse_outer)?;
+            let attrs = input.call(Attribute::parse_outer)?;
             let vis: Visibility = input.parse()?;
-            items.push(parse_item(input, vis)?);
+            items.push(parse_item(input, vis, attrs)?);
         }
-        Ok(TopItems(items))
+        Ok(TopItems { attrs, items })
     }
 }
 
-pub fn parse(source: &str) -> syn::Result<Vec<TopItem>> {
-    syn::parse_str::<TopItems>(source).map(|items| items.0)
+pub fn parse(source: &str) -> syn::Result<TopItems> {
+    syn::parse_str::<TopItems>(source)
 }
 
-fn parse_item(input: ParseStream, vis: Visibility) -> syn::Result<TopItem> {
+fn parse_item(input: ParseStream, vis: Visibility, attrs: Vec<Attribute>) -> syn::Result<TopItem> {
     // `const fn`, `async fn`, `unsafe fn`, `extern "C" fn`, in any allowed combination.
     let fork = input.fork();
     loop {
@@ -63,9 +83,14 @@ fn parse_item(input: ParseStream, vis: Visibility) -> syn::Result<TopItem> {
     if fork.peek(Token![fn]) {
         fork.parse::<Token![fn]>()?;
         let ident: Ident = fork.parse()?;
-        skip(&fork, true)?;
+        let arity = skip_fn(&fork)?;
         advance(input, &fork);
-        return Ok(TopItem::Fn { vis, ident });
+        return Ok(TopItem::Fn {
+            vis,
+            ident,
+            attrs,
+            arity,
+        });
     }
     if input.peek(Token![const]) {
         input.parse::<Token![const]>()?;
@@ -90,7 +115,7 @@ fn parse_item(input: ParseStream, vis: Visibility) -> syn::Result<TopItem> {
         input.parse::<Token![use]>()?;
         let tree: UseTree = input.parse()?;
         input.parse::<Token![;]>()?;
-        return Ok(TopItem::Use { vis, tree });
+        return Ok(TopItem::Use { vis, tree, attrs });
     }
     // `struct`, `enum`, `impl`, `mod`, `trait`, `type`, macros…: up to the first `;` or
     // brace block at this level.
@@ -102,6 +127,92 @@ fn parse_item(input: ParseStream, vis: Visibility) -> syn::Result<TopItem> {
 fn advance(input: ParseStream, fork: ParseStream) {
     use syn::parse::discouraged::Speculative;
     input.advance_to(fork);
+}
+
+/// Skips a function's signature and body (or `;`), and counts its parameters: those of
+/// the first parenthesised group outside the generics (`<T: Fn(u8) -> u8>` holds groups
+/// too, and `<`, `>` are punctuation, not groups). A brace group inside `<…>` is a const
+/// argument (`Foo<{ N }>`), not the body.
+fn skip_fn(input: ParseStream) -> syn::Result<usize> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut arity = None;
+        let mut angles = Angles::default();
+        while let Some((tree, next)) = rest.token_tree() {
+            rest = next;
+            match &tree {
+                TokenTree::Punct(punct) if punct.as_char() == ';' && angles.depth == 0 => {
+                    break;
+                }
+                // `where` clauses have no braces, so the first one is the body.
+                TokenTree::Group(group)
+                    if group.delimiter() == Delimiter::Brace && angles.depth == 0 =>
+                {
+                    break;
+                }
+                TokenTree::Group(group)
+                    if arity.is_none()
+                        && angles.depth == 0
+                        && group.delimiter() == Delimiter::Parenthesis =>
+                {
+                    arity = Some(count_params(group.stream()));
+                }
+                _ => {}
+            }
+            angles.see(&tree);
+        }
+        Ok((arity.unwrap_or(0), rest))
+    })
+}
+
+/// The number of comma-separated parameters in a parameter list: its commas outside
+/// `<…>` (`HashMap<String, String>`; groups such as tuples hide their own), plus one
+/// unless the list is empty or ends with a comma.
+pub fn count_params(params: TokenStream) -> usize {
+    let mut commas = 0;
+    let mut angles = Angles::default();
+    let mut trailing_comma = false;
+    let mut empty = true;
+    for tree in params {
+        empty = false;
+        trailing_comma = false;
+        if let TokenTree::Punct(punct) = &tree
+            && punct.as_char() == ','
+            && angles.depth == 0
+        {
+            commas += 1;
+            trailing_comma = true;
+        }
+        angles.see(&tree);
+    }
+    match (empty, trailing_comma) {
+        (true, _) => 0,
+        (false, true) => commas,
+        (false, false) => commas + 1,
+    }
+}
+
+/// The depth of `<…>` nesting in a token stream, where the `>` of `->` (a `-` joined to a
+/// `>`, as proc-macro2 splits it) closes nothing.
+#[derive(Default)]
+struct Angles {
+    depth: usize,
+    after_joint_minus: bool,
+}
+
+impl Angles {
+    fn see(&mut self, tree: &TokenTree) {
+        let TokenTree::Punct(punct) = tree else {
+            self.after_joint_minus = false;
+            return;
+        };
+        match punct.as_char() {
+            '<' => self.depth += 1,
+            '>' if !self.after_joint_minus => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        self.after_joint_minus = punct.as_char() == '-' && punct.spacing() == Spacing::Joint;
+    }
 }
 
 /// Skips token trees up to and including the next `;` at this level, or, when
@@ -129,6 +240,7 @@ mod tests {
     fn kinds(source: &str) -> Vec<String> {
         parse(source)
             .unwrap()
+            .items
             .into_iter()
             .map(|item| match item {
                 TopItem::Fn { ident, .. } => format!("fn {ident}"),
@@ -186,6 +298,89 @@ mod tests {
                 "fn DELETE"
             ]
         );
+    }
+
+    /// The arity of the one function in `source`.
+    fn arity(source: &str) -> usize {
+        match parse(source).unwrap().items.as_slice() {
+            [TopItem::Fn { arity, .. }] => *arity,
+            _ => panic!("not one function: {source}"),
+        }
+    }
+
+    #[test]
+    fn counts_parameters_without_reading_types() {
+        let cases = [
+            ("pub async fn GET() {}", 0),
+            ("pub async fn GET(a: u8) {}", 1),
+            ("pub async fn GET(a: u8,) {}", 1),
+            ("pub async fn GET(\n    a: u8,\n    b: u8,\n) {}", 2),
+            (
+                "pub async fn GET(Path(id): Path<i64>, Json(b): Json<B>) {}",
+                2,
+            ),
+            // Commas inside `<…>` are not groups, but they separate no parameters.
+            (
+                "pub async fn GET(Query(q): Query<HashMap<String, String>>) {}",
+                1,
+            ),
+            (
+                "pub async fn GET(m: HashMap<String, Vec<(u8, u8)>>, n: u8) {}",
+                2,
+            ),
+            ("pub async fn GET(Path((a, b)): Path<(i64, i64)>) {}", 1),
+            (
+                "pub async fn GET(Path((a, b)): Path<(i64, i64)>, s: State<S>) {}",
+                2,
+            ),
+            ("pub async fn GET(t: (u8, u8, u8)) {}", 1),
+            ("pub async fn GET(a: [u8; 2], b: &[u8]) {}", 2),
+            // `->` in a function pointer or bound does not close a `<`.
+            (
+                "pub async fn GET(f: fn(u8, u8) -> u8, g: Box<dyn Fn(u8) -> u8>) {}",
+                2,
+            ),
+            (
+                "pub async fn GET(f: Box<dyn Fn(u8) -> Vec<u8>>, g: u8) {}",
+                2,
+            ),
+            ("pub async fn GET<T: Fn(u8, u8) -> u8, U>(t: T, u: U) {}", 2),
+            (
+                "pub async fn GET<'a>(x: &'a str) -> impl Fn(u8, u8) -> u8 {}",
+                1,
+            ),
+            ("pub fn GET(a: u8) -> Foo<{ 1 + 2 }> where u8: Copy { }", 1),
+            (
+                "pub async fn GET(#[allow(unused)] a: u8, b: Option<<T as X>::Y>) {}",
+                2,
+            ),
+            ("pub async fn GET(_: u8, _: u8, _: u8);", 3),
+        ];
+        for (source, expected) in cases {
+            assert_eq!(arity(source), expected, "{source}");
+        }
+    }
+
+    #[test]
+    fn keeps_attributes_and_inner_docs() {
+        let file = parse(
+            "//! File docs.\n//! More.\n\n/// Line one.\n/// Line two.\n#[deprecated]\npub async fn GET() {}\n\
+             #[doc(hidden)]\npub use x::y as POST;\n",
+        )
+        .unwrap();
+        assert_eq!(file.attrs.len(), 2);
+        match file.items.as_slice() {
+            [
+                TopItem::Fn { attrs, .. },
+                TopItem::Use {
+                    attrs: use_attrs, ..
+                },
+            ] => {
+                assert_eq!(attrs.len(), 3);
+                assert_eq!(use_attrs.len(), 1);
+            }
+            _ => panic!("a function and a use"),
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::messages;
+use crate::naming;
 use crate::routes::{Route, RouteTable};
 use crate::segment::Segment;
 
@@ -27,6 +28,7 @@ pub fn validate(table: &RouteTable, app_display: &str, diagnostics: &mut Diagnos
     }
     check_siblings(routes, app_display, diagnostics);
     check_one_file_per_url(routes, diagnostics);
+    check_names(routes, diagnostics);
 }
 
 /// Indices into `route.segments` of the segments that are in the URL.
@@ -203,6 +205,50 @@ fn check_one_file_per_url(routes: &[Route], out: &mut Diagnostics) {
     }
 }
 
+/// Two URLs must not get one operationId or one `href` function name (`v1.0` and `v10`
+/// both give `getV10`). One error per set of URLs, listing every name they share. Two
+/// files for one URL are `duplicate-route`'s to report, not this.
+fn check_names(routes: &[Route], out: &mut Diagnostics) {
+    // (is an href name, name) → URL → file.
+    let mut claims: BTreeMap<(bool, String), BTreeMap<String, String>> = BTreeMap::new();
+    for route in routes.iter().filter(|route| route.is_routed()) {
+        for names in naming::route_names(route) {
+            let mut claim = |key: (bool, String)| {
+                claims
+                    .entry(key)
+                    .or_default()
+                    .entry(names.axum_path.clone())
+                    .or_insert_with(|| route.display.clone());
+            };
+            for (_, id) in &names.operation_ids {
+                claim((false, id.clone()));
+            }
+            claim((true, names.href.clone()));
+        }
+    }
+    let mut collisions: BTreeMap<Vec<(String, String)>, Vec<String>> = BTreeMap::new();
+    for ((is_href, name), urls) in claims {
+        if urls.len() > 1 {
+            let what = if is_href {
+                format!("`routes::href` function `{name}`")
+            } else {
+                format!("operationId `{name}`")
+            };
+            collisions
+                .entry(urls.into_iter().collect())
+                .or_default()
+                .push(what);
+        }
+    }
+    for (urls, names) in collisions {
+        let diagnostic = messages::colliding_names(&urls, &names);
+        out.push(
+            urls.iter()
+                .fold(diagnostic, |d, (_, file)| d.at(Location::path(file))),
+        );
+    }
+}
+
 fn ends_in_optional_catch_all(route: &Route) -> bool {
     matches!(
         route.url_segments().last(),
@@ -281,6 +327,39 @@ mod tests {
         assert_eq!(codes(&d), ["param-beside-catch-all"]);
         let d = check(&["docs/(a)/[id]/x", "docs/(b)/[[...slug]]"]);
         assert_eq!(codes(&d), ["param-beside-catch-all"]);
+    }
+
+    #[test]
+    fn urls_that_get_one_name() {
+        let d = check(&["api/v1.0", "api/v10", "api/users", "api/(a)/Users"]);
+        let lines: Vec<String> = d.iter().map(Diagnostic::render_line).collect();
+        assert_eq!(
+            lines,
+            [
+                "the URLs `/api/Users` (`app/api/(a)/Users/route.rs`) and `/api/users` \
+                 (`app/api/users/route.rs`) get the same operationId `getUsers` and \
+                 `routes::href` function `users`: names keep only the letters and digits of \
+                 a URL; help: rename one of the folders so that the URLs differ in more than \
+                 punctuation and letter case: operationIds in the OpenAPI document and \
+                 `routes::href` functions need a name of their own",
+                "the URLs `/api/v1.0` (`app/api/v1.0/route.rs`) and `/api/v10` \
+                 (`app/api/v10/route.rs`) get the same operationId `getV10`: names keep only \
+                 the letters and digits of a URL; help: rename one of the folders so that the \
+                 URLs differ in more than punctuation and letter case: operationIds in the \
+                 OpenAPI document and `routes::href` functions need a name of their own",
+            ]
+        );
+        assert_eq!(d[0].locations.len(), 2);
+        // Only the href name: `user_id` twice, `getUserId` and `getUserID`.
+        let d = check(&["api/user-id", "api/user_id", "api/UserID"]);
+        assert_eq!(codes(&d), ["colliding-names", "colliding-names"]);
+        // One URL in two files is another error, not a name collision too.
+        assert_eq!(
+            codes(&check(&["api/(a)/x", "api/(b)/x"])),
+            ["duplicate-route"]
+        );
+        // An optional catch-all's two URLs are two names.
+        assert!(check(&["api/shop/[[...slug]]", "api/shop/x"]).is_empty());
     }
 
     #[test]

@@ -264,6 +264,7 @@ proptest! {
                             "route-beside-optional-catch-all",
                             "param-beside-catch-all",
                             "repeated-param",
+                            "colliding-names",
                         ]
                         .contains(&error.code),
                         "{}",
