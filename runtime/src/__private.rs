@@ -7,6 +7,7 @@ pub use axum::Router;
 pub use axum::routing::MethodRouter;
 
 pub use crate::generated::{Erased, Wrap, body_limit, erase, max_duration, middleware, revalidate};
+pub use crate::href::Href;
 pub use crate::routing::{RedirectTrailingSlash, finish, method_router, method_router_own_options};
 
 /// The version of the contract between generated code and this module. Raise it whenever

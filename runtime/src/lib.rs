@@ -36,6 +36,7 @@ pub mod docs_page;
 pub mod error;
 pub mod extract;
 mod generated;
+pub mod href;
 pub mod layers;
 mod manifest;
 pub mod openapi;
