@@ -13,10 +13,10 @@ pub use crate::routing::{RedirectTrailingSlash, finish, method_router, method_ro
 /// The version of the contract between generated code and this module. Raise it whenever
 /// a name above is removed or changes its meaning or signature, and make the generator
 /// emit the new number in the same change.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 /// Fails the build when the generated code was written for another [`PROTOCOL`]. Generated
-/// code calls it in a constant (`const _: () = rt::check_protocol(1);`), so a generator
+/// code calls it in a constant (`const _: () = rt::check_protocol(2);`), so a generator
 /// and a runtime that do not match give this one sentence instead of type errors deep in
 /// the generated file.
 pub const fn check_protocol(generated_for: u32) {

@@ -165,6 +165,11 @@ fn the_rust_in_the_docs_compiles() {
         &root.join("app/api/health/route.rs"),
         "pub async fn GET() -> &'static str {\n    \"ok\"\n}\n",
     );
+    // For the examples that link to a post with `routes::href::posts_by_id`.
+    write(
+        &root.join("app/api/posts/[id]/route.rs"),
+        "pub async fn GET() -> &'static str {\n    \"a post\"\n}\n",
+    );
     write(
         &root.join("src/context.rs"),
         &std::fs::read_to_string(ws.join("tests/docs/context.rs")).unwrap(),

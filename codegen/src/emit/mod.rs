@@ -11,6 +11,7 @@
 //! writes is simple and fixed; tests parse the output with `syn`, compile it, and pin it
 //! with snapshots.
 
+mod href;
 mod names;
 
 use std::fmt::Write as _;
@@ -25,7 +26,7 @@ const RUNTIME_ALIAS: &str = "rt";
 /// The version of `fsroute::__private` this generator writes for: the generated file
 /// checks it against the runtime's `PROTOCOL` at compile time, so mismatched versions of
 /// the two crates fail with one sentence. Raise it together with the runtime's.
-const RUNTIME_PROTOCOL: u32 = 1;
+const RUNTIME_PROTOCOL: u32 = 2;
 
 /// How many `.route(…)` calls one statement of `router()` chains: rustc recurses once per
 /// chained call, and a chain of thousands overflows its stack.
@@ -192,6 +193,7 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
         out.push('\n');
         method_router_fn(&mut out, route, module, &names, options.state);
     }
+    href::emit(&mut out, table);
     out
 }
 

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::RUNTIME_ALIAS;
+use super::href::HREF_MODULE;
 use crate::routes::RouteTable;
 use crate::segment::Segment;
 
@@ -18,7 +19,8 @@ pub struct ModuleNames {
 /// made unique by a numeric suffix, routes first in priority order. Never a name the
 /// generated code uses itself.
 pub fn module_names(table: &RouteTable) -> ModuleNames {
-    let mut taken: BTreeSet<String> = BTreeSet::from([RUNTIME_ALIAS.to_string()]);
+    let mut taken: BTreeSet<String> =
+        BTreeSet::from([RUNTIME_ALIAS.to_string(), HREF_MODULE.to_string()]);
     let mut unique = |base: String| {
         let mut name = base.clone();
         let mut counter = 2;
@@ -135,6 +137,7 @@ mod tests {
             "kebab-case",
             "2024",
             "rt",
+            "href",
             "users/[orderId]",
         ];
         let table = table(folders.iter().map(|f| source(f)).collect());
@@ -145,6 +148,7 @@ mod tests {
                 "root",
                 "route_2024",
                 "crate_",
+                "href_2",
                 "kebab_case",
                 "match_",
                 "rt_2",
