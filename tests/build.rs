@@ -15,4 +15,8 @@ fn main() {
         .app_dir("fixtures/root/app")
         .out_file("root.rs")
         .build();
+    fsroute_codegen::Builder::new()
+        .app_dir("fixtures/links/app")
+        .out_file("links.rs")
+        .build();
 }

@@ -25,6 +25,11 @@ pub mod middleware {
     fsroute::include_routes!("middleware.rs");
 }
 
+/// `fixtures/links/app`: handlers that echo what `Path` extracted, for `routes::href`.
+pub mod links {
+    fsroute::include_routes!("links.rs");
+}
+
 /// The state of the middleware fixture: counters the tests read.
 #[derive(Clone, Default)]
 pub struct MiddlewareState {
