@@ -356,7 +356,7 @@ pub(crate) fn duplicate_route(url: &str, files: &[String]) -> Diagnostic {
 }
 
 /// `urls` are `(URL, file)` pairs; `names` say what they share (`operationId `getV10``).
-pub(crate) fn colliding_names(urls: &[(String, String)], names: &[String]) -> Diagnostic {
+pub(crate) fn colliding_names(urls: &[(&str, &str)], names: &[String]) -> Diagnostic {
     let urls: Vec<String> = urls
         .iter()
         .map(|(url, file)| format!("`{url}` (`{file}`)"))

@@ -27,61 +27,34 @@ pub struct PatternNames {
     pub operation_ids: Vec<(Method, String)>,
 }
 
-/// The names of each URL pattern of `route`: one, or two for an optional catch-all.
+/// The names of each URL pattern of `route`: one, or two for an optional catch-all. An
+/// operationId is the method's verb, then each static segment in PascalCase and
+/// `By<Param>` for each parameter, `api` dropped from the front (`getUsersById`).
 pub fn route_names(route: &Route) -> Vec<PatternNames> {
     route
         .url_patterns()
         .iter()
-        .map(|pattern| PatternNames {
-            axum_path: pattern.axum_path(),
-            href: href_name(pattern),
-            tag: tag(pattern),
-            operation_ids: route
-                .methods()
-                .iter()
-                .map(|&method| (method, operation_id(method, pattern)))
-                .collect(),
+        .map(|pattern| {
+            let words = name_words(pattern);
+            let suffix = pascal_case(&words);
+            PatternNames {
+                axum_path: pattern.axum_path(),
+                href: snake_case(&words),
+                tag: tag(pattern),
+                operation_ids: route
+                    .methods()
+                    .iter()
+                    .map(|&method| (method, format!("{}{suffix}", method.router_fn())))
+                    .collect(),
+            }
         })
         .collect()
-}
-
-/// `GET /api/users/{id}` → `getUsersById`: the verb, then each static segment in
-/// PascalCase and `By<Param>` for each parameter, `api` dropped from the front.
-pub fn operation_id(method: Method, pattern: &UrlPattern<'_>) -> String {
-    let mut id = method.router_fn().to_string();
-    let parts = parts(pattern);
-    if parts.iter().all(|part| part.words.is_empty()) {
-        id.push_str("Root");
-    }
-    for part in &parts {
-        if part.by {
-            id.push_str("By");
-        }
-        for word in &part.words {
-            let mut chars = word.chars();
-            if let Some(first) = chars.next() {
-                id.extend(first.to_uppercase());
-                id.push_str(chars.as_str());
-            }
-        }
-    }
-    id
 }
 
 /// `/api/users/{id}` → `users_by_id`: the operationId without its verb, in snake case,
 /// made a Rust identifier (`2024` → `route_2024`, `type` → `type_`).
 pub fn href_name(pattern: &UrlPattern<'_>) -> String {
-    let mut words: Vec<String> = Vec::new();
-    for part in parts(pattern) {
-        if part.by {
-            words.push("by".to_string());
-        }
-        words.extend(part.words.iter().map(|word| word.to_lowercase()));
-    }
-    if words.is_empty() {
-        words.push("root".to_string());
-    }
-    rust_identifier(words.join("_"))
+    snake_case(&name_words(pattern))
 }
 
 /// The first static segment after a leading `api`, as written (`users`, `user-profiles`);
@@ -97,59 +70,102 @@ pub fn tag(pattern: &UrlPattern<'_>) -> Option<String> {
     })
 }
 
-/// The words of one URL segment; `by` for a parameter.
-struct Part {
-    by: bool,
-    words: Vec<String>,
+/// A word of a name: part of a folder name, or the `By` before a parameter's.
+#[derive(Clone, Copy)]
+enum Word<'a> {
+    By,
+    Text(&'a str),
 }
 
-fn parts(pattern: &UrlPattern<'_>) -> Vec<Part> {
+/// The words of a pattern's name, in order, a leading `api` left out when something
+/// follows it.
+fn name_words<'a>(pattern: &UrlPattern<'a>) -> Vec<Word<'a>> {
     let segments = match pattern.segments.split_first() {
         Some((Segment::Static(first), rest)) if first == API && !rest.is_empty() => rest,
         _ => &pattern.segments[..],
     };
-    segments
-        .iter()
-        .filter_map(|segment| match segment {
-            Segment::Static(text) => Some(Part {
-                by: false,
-                words: words(text),
-            }),
+    let mut out = Vec::new();
+    for segment in segments {
+        match segment {
+            Segment::Static(text) => out.extend(words(text).into_iter().map(Word::Text)),
             Segment::Dynamic(name) | Segment::CatchAll(name) | Segment::OptionalCatchAll(name) => {
-                Some(Part {
-                    by: true,
-                    words: words(name),
-                })
+                out.push(Word::By);
+                out.extend(words(name).into_iter().map(Word::Text));
             }
-            Segment::Group(_) => None,
-        })
-        .collect()
+            Segment::Group(_) => {}
+        }
+    }
+    out
+}
+
+/// `UsersById`; `Root` when there are no words.
+fn pascal_case(words: &[Word<'_>]) -> String {
+    if words.is_empty() {
+        return "Root".to_string();
+    }
+    let mut out = String::new();
+    for word in words {
+        match word {
+            Word::By => out.push_str("By"),
+            Word::Text(text) => {
+                let mut chars = text.chars();
+                if let Some(first) = chars.next() {
+                    out.extend(first.to_uppercase());
+                    out.push_str(chars.as_str());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `users_by_id`, made a Rust identifier; `root` when there are no words.
+fn snake_case(words: &[Word<'_>]) -> String {
+    if words.is_empty() {
+        return "root".to_string();
+    }
+    let mut out = String::new();
+    for word in words {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        match word {
+            Word::By => out.push_str("by"),
+            Word::Text(text) if text.is_ascii() => out.push_str(&text.to_ascii_lowercase()),
+            Word::Text(text) => out.push_str(&text.to_lowercase()),
+        }
+    }
+    rust_identifier(out)
 }
 
 /// `user-profiles` → `user`, `profiles`; `orderId` → `order`, `Id`; `v1.0` → `v1`, `0`;
 /// `café` → `café`. A word is a run of letters and digits (those a Rust identifier may
 /// hold, in any script), split again where a lower-case letter or digit meets an upper-case
 /// one. Anything else separates words and is lost: that is how two URLs can collide.
-pub fn words(text: &str) -> Vec<String> {
+pub fn words(text: &str) -> Vec<&str> {
     let mut words = Vec::new();
-    let mut word = String::new();
+    // Where the current word starts, if one has.
+    let mut start = None;
     let mut previous_lower_or_digit = false;
-    for c in text.chars() {
+    for (index, c) in text.char_indices() {
         if !is_word_char(c) {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
+            if let Some(from) = start.take() {
+                words.push(&text[from..index]);
             }
             previous_lower_or_digit = false;
             continue;
         }
         if c.is_uppercase() && previous_lower_or_digit {
-            words.push(std::mem::take(&mut word));
+            if let Some(from) = start {
+                words.push(&text[from..index]);
+            }
+            start = Some(index);
         }
-        word.push(c);
+        start.get_or_insert(index);
         previous_lower_or_digit = c.is_lowercase() || c.is_numeric();
     }
-    if !word.is_empty() {
-        words.push(word);
+    if let Some(from) = start {
+        words.push(&text[from..]);
     }
     words
 }

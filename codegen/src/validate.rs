@@ -4,7 +4,7 @@
 //! The rules are Next.js's route sorter's, checked after route groups are removed, because
 //! two folders in different groups can still be one URL.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::messages;
@@ -208,43 +208,52 @@ fn check_one_file_per_url(routes: &[Route], out: &mut Diagnostics) {
 /// Two URLs must not get one operationId or one `href` function name (`v1.0` and `v10`
 /// both give `getV10`). One error per set of URLs, listing every name they share. Two
 /// files for one URL are `duplicate-route`'s to report, not this.
+/// A URL pattern that has a name: its URL and its file.
+type Claim<'a> = (&'a str, &'a str);
+/// A name: whether it is an `href` function's (else an operationId), and the name.
+type Name<'a> = (bool, &'a str);
+
 fn check_names(routes: &[Route], out: &mut Diagnostics) {
-    // (is an href name, name) → URL → file.
-    let mut claims: BTreeMap<(bool, String), BTreeMap<String, String>> = BTreeMap::new();
-    for route in routes.iter().filter(|route| route.is_routed()) {
-        for names in naming::route_names(route) {
-            let mut claim = |key: (bool, String)| {
-                claims
-                    .entry(key)
-                    .or_default()
-                    .entry(names.axum_path.clone())
-                    .or_insert_with(|| route.display.clone());
-            };
+    let named: Vec<(&Route, Vec<naming::PatternNames>)> = routes
+        .iter()
+        .filter(|route| route.is_routed())
+        .map(|route| (route, naming::route_names(route)))
+        .collect();
+    // Hashed and borrowed: this runs over every route of every build.
+    let mut claims: HashMap<Name<'_>, Vec<Claim<'_>>> = HashMap::new();
+    for (route, patterns) in &named {
+        for names in patterns {
+            let claim = (names.axum_path.as_str(), route.display.as_str());
             for (_, id) in &names.operation_ids {
-                claim((false, id.clone()));
+                claims.entry((false, id)).or_default().push(claim);
             }
-            claim((true, names.href.clone()));
+            claims.entry((true, &names.href)).or_default().push(claim);
         }
     }
-    let mut collisions: BTreeMap<Vec<(String, String)>, Vec<String>> = BTreeMap::new();
-    for ((is_href, name), urls) in claims {
+    let mut collisions: BTreeMap<Vec<Claim<'_>>, Vec<Name<'_>>> = BTreeMap::new();
+    for (name, mut urls) in claims {
+        urls.sort_unstable();
+        urls.dedup_by_key(|(url, _)| *url);
         if urls.len() > 1 {
-            let what = if is_href {
-                format!("`routes::href` function `{name}`")
-            } else {
-                format!("operationId `{name}`")
-            };
-            collisions
-                .entry(urls.into_iter().collect())
-                .or_default()
-                .push(what);
+            collisions.entry(urls).or_default().push(name);
         }
     }
-    for (urls, names) in collisions {
+    for (urls, mut names) in collisions {
+        names.sort_unstable();
+        let names: Vec<String> = names
+            .into_iter()
+            .map(|(is_href, name)| {
+                if is_href {
+                    format!("`routes::href` function `{name}`")
+                } else {
+                    format!("operationId `{name}`")
+                }
+            })
+            .collect();
         let diagnostic = messages::colliding_names(&urls, &names);
         out.push(
             urls.iter()
-                .fold(diagnostic, |d, (_, file)| d.at(Location::path(file))),
+                .fold(diagnostic, |d, (_, file)| d.at(Location::path(*file))),
         );
     }
 }

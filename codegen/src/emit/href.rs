@@ -46,15 +46,15 @@ pub fn emit(out: &mut String, table: &RouteTable) {
     );
     for route in routed {
         let methods: Vec<&str> = route.methods().iter().map(|m| m.as_str()).collect();
-        for (pattern, names) in route.url_patterns().iter().zip(naming::route_names(route)) {
+        for pattern in route.url_patterns() {
             let _ = writeln!(
                 out,
                 "\n    /// `{}` ({}) in `{}`.",
-                doc_text(&names.axum_path),
+                doc_text(&pattern.axum_path()),
                 methods.join(", "),
                 doc_text(&route.display)
             );
-            link_fn(out, &names.href, &pattern.segments);
+            link_fn(out, &naming::href_name(&pattern), &pattern.segments);
         }
     }
     out.push_str("}\n");
