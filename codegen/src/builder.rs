@@ -20,7 +20,31 @@ pub struct Builder {
     out_file: String,
     out_dir: Option<PathBuf>,
     root: Option<PathBuf>,
+    openapi: Option<OpenApiOptions>,
 }
+
+/// What `Builder::openapi` and friends turned on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OpenApiOptions {
+    strict: bool,
+    json_path: String,
+    docs_path: Option<String>,
+}
+
+impl Default for OpenApiOptions {
+    fn default() -> Self {
+        OpenApiOptions {
+            strict: false,
+            json_path: DEFAULT_OPENAPI_PATH.to_string(),
+            docs_path: None,
+        }
+    }
+}
+
+/// Where the document is served unless `openapi_path` says otherwise.
+pub const DEFAULT_OPENAPI_PATH: &str = "/api/openapi.json";
+/// Where the docs page is served unless `docs_path` says otherwise.
+pub const DEFAULT_DOCS_PATH: &str = "/api/docs";
 
 impl Default for Builder {
     fn default() -> Self {
@@ -93,7 +117,55 @@ impl Builder {
             out_file: DEFAULT_OUT_FILE.to_string(),
             out_dir: None,
             root: None,
+            openapi: None,
         }
+    }
+
+    /// Generates `routes::openapi()`, the OpenAPI 3.1 document of the router, and serves
+    /// it at `/api/openapi.json`. Needs the `openapi` feature of the `fsroute` crate. Off
+    /// by default: builds that do not use it are unchanged.
+    ///
+    /// ```no_run
+    /// fsroute_codegen::Builder::new().openapi(true).build();
+    /// ```
+    pub fn openapi(mut self, on: bool) -> Self {
+        self.openapi = on.then(|| self.openapi.take().unwrap_or_default());
+        self
+    }
+
+    fn openapi_options(&mut self) -> &mut OpenApiOptions {
+        self.openapi.get_or_insert_with(OpenApiOptions::default)
+    }
+
+    /// Serves the document at `path` instead of `/api/openapi.json`; turns `openapi` on.
+    pub fn openapi_path(mut self, path: impl Into<String>) -> Self {
+        self.openapi_options().json_path = path.into();
+        self
+    }
+
+    /// A type the document cannot describe (no `schemars::JsonSchema`) fails the build,
+    /// naming the type, instead of becoming an open schema listed by `gaps()`; turns
+    /// `openapi` on.
+    pub fn openapi_strict(mut self, strict: bool) -> Self {
+        self.openapi_options().strict = strict;
+        self
+    }
+
+    /// Serves a docs page for the document at `/api/docs`, working with no network. Needs
+    /// the `docs` feature of the `fsroute` crate; turns `openapi` on.
+    ///
+    /// ```no_run
+    /// fsroute_codegen::Builder::new().openapi(true).docs(true).build();
+    /// ```
+    pub fn docs(mut self, on: bool) -> Self {
+        self.openapi_options().docs_path = on.then(|| DEFAULT_DOCS_PATH.to_string());
+        self
+    }
+
+    /// Serves the docs page at `path` instead of `/api/docs`; turns `docs` on.
+    pub fn docs_path(mut self, path: impl Into<String>) -> Self {
+        self.openapi_options().docs_path = Some(path.into());
+        self
     }
 
     /// The folder that holds the routes. Relative paths are taken from the crate root.
@@ -193,6 +265,10 @@ impl Builder {
         validate::validate(&table, &app_display, &mut diagnostics);
         step("validate");
 
+        if let Some(openapi) = &self.openapi {
+            check_served_paths(openapi, &table, &mut diagnostics);
+        }
+
         if diagnostics.has_errors() {
             return Err(Failed {
                 diagnostics: diagnostics.into_sorted(),
@@ -203,6 +279,11 @@ impl Builder {
             &emit::EmitOptions {
                 app_display: &app_display,
                 state: self.state.trim(),
+                openapi: self.openapi.as_ref().map(|openapi| emit::OpenApiEmit {
+                    strict: openapi.strict,
+                    json_path: &openapi.json_path,
+                    docs_path: openapi.docs_path.as_deref(),
+                }),
             },
         );
         step("emit");
@@ -288,6 +369,50 @@ impl Builder {
                     eprint!("{}", diagnostic.render());
                 }
             }
+        }
+    }
+}
+
+/// The document's and the docs page's URLs must be paths, and free: axum panics when two
+/// routes claim one path, and a user's route there should not silently lose.
+fn check_served_paths(
+    openapi: &OpenApiOptions,
+    table: &routes::RouteTable,
+    diagnostics: &mut Diagnostics,
+) {
+    let served = std::iter::once(("the OpenAPI document", "openapi_path", &openapi.json_path))
+        .chain(
+            openapi
+                .docs_path
+                .iter()
+                .map(|path| ("the docs page", "docs_path", path)),
+        );
+    for (what, option, path) in served {
+        let valid = path.starts_with('/')
+            && path.len() > 1
+            && !path.ends_with('/')
+            && !path.contains(['{', '}', '?', '#', ' ']);
+        if !valid {
+            diagnostics.push(messages::invalid_served_path(option, path));
+            continue;
+        }
+        let taken = table
+            .routes
+            .iter()
+            .filter(|route| route.is_routed())
+            .find(|route| {
+                route
+                    .axum_paths()
+                    .iter()
+                    .any(|route_path| route_path == path)
+            });
+        if let Some(route) = taken {
+            diagnostics.push(messages::served_path_taken(
+                what,
+                option,
+                path,
+                &route.display,
+            ));
         }
     }
 }

@@ -63,6 +63,8 @@ codes! {
     DuplicateRoute => "duplicate-route",
     CollidingNames => "colliding-names",
     InvalidStateType => "invalid-state-type",
+    InvalidServedPath => "invalid-served-path",
+    ServedPathTaken => "served-path-taken",
     NotInBuildScript => "not-in-build-script",
     WriteFailed => "write-failed",
 }

@@ -42,6 +42,9 @@ mod validate;
 #[doc(hidden)]
 pub mod __internals;
 
-pub use builder::{Builder, Built, DEFAULT_OUT_FILE, Failed, Generated, RouteEntry};
+pub use builder::{
+    Builder, Built, DEFAULT_DOCS_PATH, DEFAULT_OPENAPI_PATH, DEFAULT_OUT_FILE, Failed, Generated,
+    RouteEntry,
+};
 pub use conventions::Method;
 pub use diagnostic::{Diagnostic, Location, Severity, Snippet};

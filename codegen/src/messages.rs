@@ -386,6 +386,29 @@ pub(crate) fn invalid_state_type(state: &str, cause: &str) -> Diagnostic {
     .help("pass a type path, for example `.state(\"crate::AppState\")`")
 }
 
+/// `option` is the builder call (`openapi_path`), `path` what it was given.
+pub(crate) fn invalid_served_path(option: &str, path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidServedPath,
+        format!("`.{option}(\"{path}\")` is not a URL path the router can serve"),
+    )
+    .help(
+        "give a path that starts with `/`, does not end with one, and has no `{`, `}`, `?`, `#` \
+         or space, for example `/api/openapi.json`",
+    )
+}
+
+/// A route file answers the URL the builder would serve the document or page at.
+pub(crate) fn served_path_taken(what: &str, option: &str, path: &str, file: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::ServedPathTaken,
+        format!("{what} would be served at `{path}`, but `{file}` already answers that URL"),
+    )
+    .help(format!(
+        "serve it elsewhere with `.{option}(\"/another/path\")` in `build.rs`, or move the route file"
+    ))
+}
+
 pub(crate) fn not_in_build_script() -> Diagnostic {
     Diagnostic::error(
         Code::NotInBuildScript,

@@ -35,8 +35,6 @@ pub struct RouteFileAnalysis {
 }
 
 impl RouteFileAnalysis {
-    // Read by the OpenAPI emission, which is being written (issue #12).
-    #[allow(dead_code)]
     pub fn handler(&self, method: Method) -> Option<&Handler> {
         self.handlers
             .iter()

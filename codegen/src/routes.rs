@@ -111,8 +111,6 @@ impl Route {
     /// The innermost `middleware.rs` above this route that exports `pub const SECURITY`,
     /// as an index into [`RouteTable::middlewares`]. The route's own `SECURITY`
     /// (`analysis.security`) wins over it.
-    // Read by the OpenAPI emission, which is being written (issue #12).
-    #[allow(dead_code)]
     pub fn security_middleware(&self, table: &RouteTable) -> Option<usize> {
         self.middlewares
             .iter()

@@ -10,6 +10,61 @@ pub use crate::generated::{Erased, Wrap, body_limit, erase, max_duration, middle
 pub use crate::href::Href;
 pub use crate::routing::{RedirectTrailingSlash, finish, method_router, method_router_own_options};
 
+/// What a router generated with `Builder::openapi(true)` calls.
+#[cfg(feature = "openapi")]
+pub mod openapi {
+    pub use crate::openapi::ladder;
+    pub use crate::openapi::{Document, DocumentBuilder, json_route};
+}
+
+/// What a router generated with `Builder::docs(true)` calls.
+#[cfg(feature = "docs")]
+pub use crate::docs_page;
+
+/// Generated code built with `Builder::openapi(true)` starts with `rt::require_openapi!();`:
+/// without the runtime's `openapi` feature, the build fails with this one sentence before
+/// any error about missing names.
+#[cfg(feature = "openapi")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __require_openapi {
+    () => {};
+}
+
+#[cfg(not(feature = "openapi"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __require_openapi {
+    () => {
+        compile_error!(
+            "this router is generated with `Builder::openapi(true)`: turn on the `openapi` \
+             feature of the `fsroute` crate (`fsroute = { version = \"…\", features = [\"openapi\"] }`)"
+        );
+    };
+}
+
+/// The same for `Builder::docs(true)` and the `docs` feature.
+#[cfg(feature = "docs")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __require_docs {
+    () => {};
+}
+
+#[cfg(not(feature = "docs"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __require_docs {
+    () => {
+        compile_error!(
+            "this router is generated with `Builder::docs(true)`: turn on the `docs` feature \
+             of the `fsroute` crate (`fsroute = { version = \"…\", features = [\"openapi\", \"docs\"] }`)"
+        );
+    };
+}
+
+pub use crate::{__require_docs as require_docs, __require_openapi as require_openapi};
+
 /// The version of the contract between generated code and this module. Raise it whenever
 /// a name above is removed or changes its meaning or signature, and make the generator
 /// emit the new number in the same change.

@@ -13,12 +13,14 @@
 
 mod href;
 mod names;
+mod openapi;
 
 use std::fmt::Write as _;
 
 use crate::conventions::{ConfigConst, MIDDLEWARE_FN, Method};
 use crate::routes::{Route, RouteTable};
 use names::{ModuleNames, module_names};
+pub use openapi::OpenApiEmit;
 
 /// The name the generated code gives `::fsroute::__private`; no route module may take it.
 const RUNTIME_ALIAS: &str = "rt";
@@ -43,6 +45,8 @@ pub struct EmitOptions<'a> {
     pub app_display: &'a str,
     /// The router's state type, as Rust source (`crate::AppState`, `()`).
     pub state: &'a str,
+    /// `openapi()` and its routes, when `Builder::openapi(true)`.
+    pub openapi: Option<OpenApiEmit<'a>>,
 }
 
 /// `"…"`: a Rust string literal for any text.
@@ -94,6 +98,9 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
         out,
         "const _: () = {RUNTIME_ALIAS}::check_protocol({RUNTIME_PROTOCOL});"
     );
+    if let Some(openapi) = &options.openapi {
+        openapi::require_features(&mut out, openapi);
+    }
     if routed.iter().any(|(route, _)| has_layers(route)) {
         // `.wrap(…)` chains layers; only imported where a route has one.
         let _ = writeln!(out, "use {RUNTIME_ALIAS}::Wrap as _;");
@@ -187,11 +194,26 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
             }
         }
     }
+    if let Some(openapi) = &options.openapi {
+        openapi::serve_statements(&mut out, openapi);
+    }
     out.push_str("    rt::finish(routes, state)\n}\n");
 
-    for (route, module) in routed {
+    for &(route, module) in &routed {
         out.push('\n');
         method_router_fn(&mut out, route, module, &names, options.state);
+    }
+    if let Some(openapi) = &options.openapi {
+        let described: Vec<openapi::Described<'_>> = routed
+            .iter()
+            .map(|&(route, module)| openapi::Described {
+                route,
+                module,
+                patterns: crate::naming::route_names(route),
+                security: openapi::security_source(route, module, table, &names.middlewares),
+            })
+            .collect();
+        openapi::describe_fns(&mut out, &described, openapi);
     }
     href::emit(&mut out, table);
     out
@@ -248,6 +270,9 @@ fn method_router_fn(
         doc_text(&route.axum_paths().join("` and `")),
         doc_text(&route.display)
     );
+    if openapi::has_deprecated(route) {
+        out.push_str("#[allow(deprecated)]\n");
+    }
     let parameter = if route.needs_state() {
         format!("state: &{state}")
     } else {

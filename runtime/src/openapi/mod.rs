@@ -2,9 +2,9 @@
 //! its handlers, with no annotations: `routes::openapi()` when `build.rs` has
 //! `Builder::new().openapi(true)` and this crate's `openapi` feature is on.
 //!
-//! Schemas come from `schemars::JsonSchema` derives ([`schemars`] is re-exported so the
+//! Schemas come from `schemars::JsonSchema` derives (`schemars` is re-exported so the
 //! versions match). A type without one still compiles: it becomes an open schema and is
-//! listed by [`Document::gaps`]. `docs/openapi.md` has the whole story.
+//! listed by `Document::gaps`. `docs/openapi.md` has the whole story.
 //!
 //! [`SecurityScheme`] is here without the feature, so a `middleware.rs` that declares one
 //! compiles either way.
