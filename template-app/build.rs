@@ -4,5 +4,8 @@ fn main() {
     println!("cargo::rerun-if-changed=migrations");
     fsroute_codegen::Builder::new()
         .state("crate::AppState")
+        // `/api/openapi.json` and the docs page at `/api/docs`.
+        .openapi(true)
+        .docs(true)
         .build();
 }

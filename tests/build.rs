@@ -19,4 +19,10 @@ fn main() {
         .app_dir("fixtures/links/app")
         .out_file("links.rs")
         .build();
+    fsroute_codegen::Builder::new()
+        .app_dir("fixtures/openapi/app")
+        .out_file("openapi.rs")
+        .openapi(true)
+        .docs(true)
+        .build();
 }

@@ -73,10 +73,18 @@ pub fn create(dir: &Path, name: &str) -> Result<Created, String> {
     let mut files: Vec<(String, String)> = TEMPLATE_FILES
         .iter()
         .map(|(path, content)| {
-            let content = content.replace("template_app", &snake).replace(
+            let mut content = content.replace("template_app", &snake).replace(
                 "CARGO_BIN_EXE_template-app",
                 &format!("CARGO_BIN_EXE_{name}"),
             );
+            // The committed OpenAPI documents are titled with the package's name, which
+            // the app's own test compares with what it serves.
+            if path.ends_with(".json") && path.starts_with("openapi") {
+                content = content.replace(
+                    "\"title\": \"template-app\"",
+                    &format!("\"title\": {}", json_string(name)),
+                );
+            }
             (path.to_string(), content)
         })
         .collect();
@@ -206,6 +214,21 @@ fn split_features(entries: Vec<String>) -> (Vec<String>, Vec<String>) {
         }
     }
     (features, rest)
+}
+
+/// `name` as a JSON string; package names need no escaping, but nothing is assumed.
+fn json_string(name: &str) -> String {
+    let mut out = String::from("\"");
+    for c in name.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// One dependency line of the template, with `workspace = true` replaced by what the

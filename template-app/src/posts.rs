@@ -1,20 +1,24 @@
 //! Posts and their tags. Every write that touches several rows is one transaction.
 
 use fsroute::ApiError;
+use schemars::JsonSchema;
 use serde::Serialize;
 use sqlx::{Any, Transaction};
 
 use crate::db::{Db, now_timestamp};
 use crate::users::User;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// A post as the API shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Post {
     pub id: i64,
     pub author_id: i64,
     pub title: String,
     pub content: String,
+    /// Unpublished posts are seen only by their author and admins.
     pub published: bool,
+    /// Lower case, sorted.
     pub tags: Vec<String>,
     pub created_at: String,
     pub updated_at: String,

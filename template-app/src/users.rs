@@ -1,19 +1,22 @@
 //! Users in the database. Route files call these; the password hash never leaves here.
 
 use fsroute::ApiError;
+use schemars::JsonSchema;
 use serde::Serialize;
 use sqlx::{AnyExecutor, FromRow};
 
 use crate::db::Db;
 
 /// A user as the API shows it: never with the password.
-#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
+    /// `admin` or `user`.
     pub role: String,
+    /// When the account was made, as the database writes it (UTC).
     pub created_at: String,
 }
 

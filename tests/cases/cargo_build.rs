@@ -276,3 +276,87 @@ fn a_handler_with_an_argument_that_is_no_extractor_gets_axums_hint() {
     assert!(stderr.contains("rt::erase(api_orders::GET)"), "{stderr}");
     assert!(stderr.contains("#[axum::debug_handler]"), "{stderr}");
 }
+
+/// A crate built with `.openapi(true)` and `features`, its `build.rs` calls `options`.
+fn openapi_crate(name: &str, features: &str, options: &str) -> tempfile::TempDir {
+    let app = new_crate(name, true);
+    let root = app.path();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let runtime = format!("fsroute = {{ path = {:?} }}", workspace().join("runtime"));
+    let manifest = manifest.replace(
+        &runtime,
+        &format!(
+            "fsroute = {{ path = {:?}, features = [{features}] }}\n\
+             schemars = \"1\"\nserde = {{ version = \"1\", features = [\"derive\"] }}",
+            workspace().join("runtime")
+        ),
+    );
+    write(&root.join("Cargo.toml"), &manifest);
+    write(
+        &root.join("build.rs"),
+        &format!("fn main() {{ fsroute_codegen::Builder::new(){options}.build(); }}\n"),
+    );
+    write(&root.join("src/main.rs"), MAIN_RS);
+    app
+}
+
+#[test]
+fn strict_openapi_fails_the_build_naming_the_type_without_a_schema() {
+    let app = openapi_crate("strict_app", "\"openapi\"", ".openapi_strict(true)");
+    let root = app.path();
+    write(
+        &root.join("app/api/orders/route.rs"),
+        "use fsroute::Json;\n\
+         #[derive(serde::Deserialize, serde::Serialize, schemars::JsonSchema)]\n\
+         pub struct Described { pub id: u32 }\n\
+         #[derive(serde::Deserialize)]\n\
+         pub struct Order { pub id: u32 }\n\
+         pub async fn GET() -> Json<Described> { Json(Described { id: 1 }) }\n\
+         pub async fn POST(Json(order): Json<Order>) -> Json<Described> {\n\
+         \x20   Json(Described { id: order.id })\n}\n",
+    );
+    let output = cargo_build(root);
+    assert!(!output.status.success());
+    let stderr = stderr(&output);
+    // rustc's own words: the type, the derive it lacks, and the handler on the line shown.
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("error") || line.contains("= note: required for"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "error[E0277]: the trait bound `Order: JsonSchema` is not satisfied",
+            "    = note: required for `fsroute::Json<Order>` to implement `OpenApiInput`",
+            "error: could not compile `strict_app` (bin \"strict_app\") due to 1 previous error",
+        ],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("documented_input(&probes(&api_orders::POST).0.0, &mut op);"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn openapi_without_the_runtime_feature_says_which_feature_to_turn_on() {
+    let app = openapi_crate("featureless_app", "", ".openapi(true)");
+    let root = app.path();
+    write(
+        &root.join("app/api/hello/route.rs"),
+        "pub async fn GET() -> &'static str { \"hello\" }\n",
+    );
+    let output = cargo_build(root);
+    assert!(!output.status.success());
+    let stderr = stderr(&output);
+    let first = stderr
+        .lines()
+        .find(|line| line.starts_with("error"))
+        .unwrap_or_default();
+    assert_eq!(
+        first,
+        "error: this router is generated with `Builder::openapi(true)`: turn on the `openapi` \
+         feature of the `fsroute` crate (`fsroute = { version = \"…\", features = [\"openapi\"] }`)",
+        "{stderr}"
+    );
+}

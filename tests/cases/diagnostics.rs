@@ -39,6 +39,15 @@ fn diagnostics(root: &Path) -> Vec<Diagnostic> {
     if let Ok(state) = std::fs::read_to_string(root.join("state.txt")) {
         builder = builder.state(state.trim());
     }
+    // An `openapi.txt` turns the document on: its first line is where it is served, the
+    // second (if any) where the docs page is.
+    if let Ok(paths) = std::fs::read_to_string(root.join("openapi.txt")) {
+        let mut lines = paths.lines();
+        builder = builder.openapi_path(lines.next().unwrap_or_default().trim());
+        if let Some(docs) = lines.next() {
+            builder = builder.docs_path(docs.trim());
+        }
+    }
     match builder.generate() {
         Ok(generated) => generated.warnings,
         Err(failed) => failed.diagnostics,

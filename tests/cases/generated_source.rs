@@ -12,7 +12,23 @@ fn fixtures() -> PathBuf {
 }
 
 fn generate(root: &Path, state: &str) -> String {
-    match Builder::new().root(root).state(state).generate() {
+    generate_with(Builder::new().root(root).state(state))
+}
+
+/// With the OpenAPI document and the docs page, as the template app builds.
+fn generate_openapi(root: &Path, state: &str, strict: bool) -> String {
+    generate_with(
+        Builder::new()
+            .root(root)
+            .state(state)
+            .openapi(true)
+            .openapi_strict(strict)
+            .docs(true),
+    )
+}
+
+fn generate_with(builder: Builder) -> String {
+    match builder.generate() {
         Ok(generated) => {
             // Valid Rust whatever the tree (the fixtures are compiled by rustc as well).
             if let Err(err) = syn::parse_file(&generated.source) {
@@ -50,6 +66,44 @@ fn middleware_router_source() {
 fn root_router_source() {
     let root = fixtures().join("root");
     insta::assert_snapshot!(portable(&generate(&root, "()"), &root));
+}
+
+#[test]
+fn openapi_router_source() {
+    let root = fixtures().join("openapi");
+    insta::assert_snapshot!(portable(&generate_openapi(&root, "()", false), &root));
+}
+
+/// Strict: the same calls, each requiring the type to be described.
+#[test]
+fn openapi_strict_router_source() {
+    let root = fixtures().join("openapi");
+    let relaxed = generate_openapi(&root, "()", false);
+    let strict = generate_openapi(&root, "()", true);
+    assert!(strict.contains("    documented_input(&probes(&api_raw::POST).0.0, &mut op);\n"));
+    assert!(strict.contains("    documented_output(&probes(&api_raw::POST).1, &mut op);\n"));
+    assert!(
+        strict.contains("    documented_output(&output_probe(&api_reexported::GET), &mut op);\n")
+    );
+    assert!(!strict.contains("(&&&"));
+    assert_eq!(
+        strict.matches("documented_input(").count(),
+        relaxed.matches(".input(&mut op)").count()
+    );
+}
+
+#[test]
+fn without_openapi_nothing_of_it_is_generated() {
+    let source = generate(&fixtures().join("openapi"), "()");
+    for piece in [
+        "rt::openapi",
+        "fn openapi",
+        "_openapi(",
+        "docs_page",
+        "require_",
+    ] {
+        assert!(!source.contains(piece), "{piece} in\n{source}");
+    }
 }
 
 #[test]
@@ -202,6 +256,12 @@ fn the_generated_source_is_in_rustfmts_layout() {
     }
     let template = fixtures().join("../../template-app");
     assert_rustfmt_layout("template-app", &generate(&template, "crate::AppState"));
+    for strict in [false, true] {
+        let openapi = fixtures().join("openapi");
+        assert_rustfmt_layout("openapi", &generate_openapi(&openapi, "()", strict));
+        let source = generate_openapi(&template, "crate::AppState", strict);
+        assert_rustfmt_layout("template-app with OpenAPI", &source);
+    }
 
     // Long names stretch every line the generator wraps: paths, module names, a state
     // type, middleware chains, config layers.
@@ -218,9 +278,11 @@ fn the_generated_source_is_in_rustfmts_layout() {
         let path = dir.path().join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let content = if file.ends_with("middleware.rs") {
-            "pub async fn middleware() {}\n"
+            "pub const SECURITY: u8 = 0;\npub async fn middleware() {}\n"
         } else {
-            "pub async fn GET() {}\npub async fn DELETE() {}\npub async fn middleware() {}\n\
+            "//! A route file with a long description that goes on and on, well past any width.\n\
+             /// A summary line that is long enough to need wrapping in the generated call.\n\
+             pub async fn GET() {}\npub async fn DELETE() {}\npub async fn middleware() {}\n\
              pub const MAX_DURATION: u64 = 1;\npub const BODY_LIMIT: usize = 1;\n\
              pub const REVALIDATE: u64 = 1;\n"
         };
@@ -231,4 +293,9 @@ fn the_generated_source_is_in_rustfmts_layout() {
         "crate::state::ApplicationStateWithAVeryLongName",
     );
     assert_rustfmt_layout("long names", &source);
+    for strict in [false, true] {
+        let state = "crate::state::ApplicationStateWithAVeryLongName";
+        let source = generate_openapi(dir.path(), state, strict);
+        assert_rustfmt_layout("long names with OpenAPI", &source);
+    }
 }

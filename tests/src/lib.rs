@@ -99,3 +99,55 @@ pub mod shared_handlers {
 pub fn conventions_router() -> Router {
     conventions::router(FixtureState { greeting: "hello" })
 }
+
+/// `fixtures/openapi/app`: what the OpenAPI document makes of route files, built with
+/// `.openapi(true).docs(true)`; and the types its route files share.
+pub mod openapi {
+    use axum::extract::FromRequestParts;
+    use axum::http::request::Parts;
+    use fsroute::{ApiError, Json};
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    pub mod routes {
+        fsroute::include_routes!("openapi.rs");
+    }
+
+    /// An item.
+    #[derive(Serialize, JsonSchema)]
+    pub struct Item {
+        pub id: u32,
+        /// What it is called.
+        pub name: String,
+        pub color: Option<Color>,
+    }
+
+    #[derive(Serialize, Deserialize, JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Color {
+        Red,
+        Blue,
+    }
+
+    /// Re-exported as `GET` by `api/reexported/route.rs`: the generator cannot see its
+    /// arguments, only infer its output.
+    pub async fn shared_list() -> Json<Vec<Item>> {
+        Json(Vec::new())
+    }
+
+    /// A user's extractor with no OpenAPI description: a gap.
+    pub struct Tenant(pub String);
+
+    impl<S: Send + Sync> FromRequestParts<S> for Tenant {
+        type Rejection = ApiError;
+
+        async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+            let tenant = parts
+                .headers
+                .get("x-tenant")
+                .and_then(|value| value.to_str().ok())
+                .ok_or_else(|| ApiError::bad_request("Send `X-Tenant`"))?;
+            Ok(Tenant(tenant.to_string()))
+        }
+    }
+}

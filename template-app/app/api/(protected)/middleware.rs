@@ -3,9 +3,13 @@
 //! hands the signed-in `User` to handlers (`Extension<User>`).
 
 use axum::middleware::Next;
+use fsroute::openapi::SecurityScheme;
 use fsroute::prelude::*;
 
 use crate::{AppState, users};
+
+/// What the OpenAPI document says every route below needs (the docs page asks for it).
+pub const SECURITY: SecurityScheme = SecurityScheme::bearer("JWT");
 
 pub async fn middleware(
     State(state): State<AppState>,

@@ -2,16 +2,18 @@
 //! deterministic local generator (no network, no model): `data: {"token":"…"}` events,
 //! then `event: done`.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
 use fsroute::prelude::*;
-use fsroute::stream::sse::Event;
-use futures_util::StreamExt;
+use fsroute::stream::sse::{Event, Sse};
+use futures_util::{Stream, StreamExt};
 use garde::Validate;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 pub struct Prompt {
     #[garde(length(min = 1, max = 2000))]
     message: String,
@@ -30,7 +32,12 @@ pub fn reply_to(message: &str) -> Vec<String> {
     text.split_inclusive(' ').map(str::to_string).collect()
 }
 
-pub async fn POST(Valid(Json(prompt)): Valid<Json<Prompt>>) -> impl IntoResponse {
+/// The reply to `message`, streamed as Server-Sent Events.
+///
+/// `data: {"token": "…"}` events, one per token, then `event: done` with `data: [DONE]`.
+pub async fn POST(
+    Valid(Json(prompt)): Valid<Json<Prompt>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let tokens = futures_util::stream::iter(reply_to(&prompt.message)).then(|token| async move {
         tokio::time::sleep(TOKEN_DELAY).await;
         Event::default().data(json!({ "token": token }).to_string())

@@ -3,16 +3,21 @@
 
 use fsroute::prelude::*;
 use garde::Validate;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::posts::{self, Post, PostChanges};
 use crate::{AppState, User};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub struct ListQuery {
+    /// Only posts with this tag.
     tag: Option<String>,
 }
 
+/// Posts you may see, newest first.
+///
+/// Published posts, your own, or all of them for an admin; `tag` keeps those with the tag.
 pub async fn GET(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
@@ -30,7 +35,7 @@ pub async fn GET(
     Ok(page.respond(rows, total))
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 pub struct NewPost {
     #[garde(length(min = 1, max = 200))]
     title: String,
@@ -44,6 +49,7 @@ pub struct NewPost {
     tags: Vec<String>,
 }
 
+/// A new post by you, with its tags (trimmed and lower-cased).
 pub async fn POST(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
@@ -68,5 +74,5 @@ pub async fn POST(
     let created = posts::find_visible(&state.db, id, &me)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Post {id}")))?;
-    Ok(Created::new(format!("/api/posts/{id}"), created))
+    Ok(Created::new(crate::routes::href::posts_by_id(id), created))
 }

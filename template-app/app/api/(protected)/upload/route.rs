@@ -2,7 +2,8 @@
 //! `multipart/form-data`, stored under a generated name and served from `/api/files/`.
 
 use fsroute::prelude::*;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::AppState;
 
@@ -11,7 +12,23 @@ pub const BODY_LIMIT: usize = 6 * 1024 * 1024;
 
 const MAX_FILE: usize = 5 * 1024 * 1024;
 
-pub async fn POST(State(state): State<AppState>, mut form: Multipart) -> ApiResult<Created<Value>> {
+/// Where an upload was stored.
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredFile {
+    /// Where to read it: `/api/files/<name>`.
+    url: String,
+    content_type: String,
+    size: usize,
+    /// The name the client sent, if any; not the stored one.
+    original_name: Option<String>,
+}
+
+/// Stores one image (PNG, JPEG, GIF or WebP, at most 5 MiB) sent as a file field.
+pub async fn POST(
+    State(state): State<AppState>,
+    mut form: Multipart,
+) -> ApiResult<Created<StoredFile>> {
     let file = form
         .next_file(&UploadLimits::images(MAX_FILE))
         .await?
@@ -23,14 +40,14 @@ pub async fn POST(State(state): State<AppState>, mut form: Multipart) -> ApiResu
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let url = format!("/api/files/{name}");
+    let url = crate::routes::href::files_by_path([&name]).to_string();
     Ok(Created::new(
         url.clone(),
-        json!({
-            "url": url,
-            "contentType": file.content_type,
-            "size": file.bytes.len(),
-            "originalName": file.file_name,
-        }),
+        StoredFile {
+            url,
+            content_type: file.content_type.to_string(),
+            size: file.bytes.len(),
+            original_name: file.file_name.clone(),
+        },
     ))
 }

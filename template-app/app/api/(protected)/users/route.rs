@@ -4,20 +4,25 @@
 use fsroute::error::code;
 use fsroute::prelude::*;
 use garde::Validate;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::{AppState, User, auth, users};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
+    /// Part of a name or email, any case.
     #[serde(default)]
     search: String,
+    /// `id` (the default), `name`, `email` or `createdAt`.
     sort_by: Option<String>,
+    /// `asc` (the default) or `desc`.
     order: Option<String>,
 }
 
+/// Users, a page at a time, optionally searched and sorted.
 pub async fn GET(
     State(state): State<AppState>,
     page: Pagination,
@@ -56,7 +61,7 @@ pub async fn GET(
     Ok(page.respond(rows, total))
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 pub struct NewUser {
     #[garde(email, length(max = 254))]
     email: String,
@@ -64,10 +69,12 @@ pub struct NewUser {
     name: String,
     #[garde(length(min = 8, max = 128))]
     password: String,
+    /// `admin` or `user` (the default).
     #[garde(pattern("^(admin|user)$"))]
     role: Option<String>,
 }
 
+/// Creates a user; admins only.
 pub async fn POST(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
@@ -80,5 +87,8 @@ pub async fn POST(
     let email = form.email.trim().to_lowercase();
     let role = form.role.as_deref().unwrap_or("user");
     let user = users::create(&state.db, &email, form.name.trim(), &hash, Some(role)).await?;
-    Ok(Created::new(format!("/api/users/{}", user.id), user))
+    Ok(Created::new(
+        crate::routes::href::users_by_id(user.id),
+        user,
+    ))
 }

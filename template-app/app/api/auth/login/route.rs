@@ -7,18 +7,20 @@ use std::net::SocketAddr;
 use axum::extract::ConnectInfo;
 use axum::middleware::Next;
 use fsroute::prelude::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{AppState, User, auth, users};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub struct Login {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct Session {
+    /// Send it as `Authorization: Bearer <token>`.
     token: String,
     user: User,
 }
@@ -33,6 +35,10 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     next.run(request).await
 }
 
+/// A token for the account with this email and password.
+///
+/// A wrong email or password is a 401 that does not say which; too many attempts from one
+/// address are a 429 with `Retry-After`.
 pub async fn POST(
     State(state): State<AppState>,
     Json(login): Json<Login>,

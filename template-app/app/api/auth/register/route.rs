@@ -3,11 +3,12 @@
 
 use fsroute::prelude::*;
 use garde::Validate;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::{AppState, User, auth, users};
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
 pub struct Registration {
     #[garde(email, length(max = 254))]
     email: String,
@@ -17,6 +18,7 @@ pub struct Registration {
     password: String,
 }
 
+/// A new account; the first one registered is the admin.
 pub async fn POST(
     State(state): State<AppState>,
     Valid(Json(form)): Valid<Json<Registration>>,
@@ -24,5 +26,8 @@ pub async fn POST(
     let hash = auth::hash_password_blocking(form.password).await?;
     let email = form.email.trim().to_lowercase();
     let user = users::create(&state.db, &email, form.name.trim(), &hash, None).await?;
-    Ok(Created::new(format!("/api/users/{}", user.id), user))
+    Ok(Created::new(
+        crate::routes::href::users_by_id(user.id),
+        user,
+    ))
 }

@@ -6,6 +6,7 @@ use fsroute::prelude::*;
 
 use crate::{AppState, errors};
 
+/// An uploaded file, with its content type.
 pub async fn GET(State(state): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
     let root = state.upload_dir();
     // Every segment must be a plain name: no `..`, `.`, empty segments or backslashes.

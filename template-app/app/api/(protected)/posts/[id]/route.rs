@@ -2,11 +2,13 @@
 
 use fsroute::prelude::*;
 use garde::Validate;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::posts::{self, Post, PostChanges};
 use crate::{AppState, User};
 
+/// A post you may see; any other is a 404.
 pub async fn GET(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
@@ -18,7 +20,9 @@ pub async fn GET(
         .ok_or_else(|| ApiError::not_found(format!("Post {id}")))
 }
 
-#[derive(Deserialize, Validate)]
+/// PUT sends `title` and `content` at least; PATCH any of the fields.
+#[derive(Deserialize, Validate, JsonSchema)]
+#[schemars(rename = "PostChanges")]
 pub struct Changes {
     #[garde(length(min = 1, max = 200))]
     title: Option<String>,
@@ -63,6 +67,7 @@ async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiRes
         .ok_or_else(|| ApiError::not_found(format!("Post {id}")))
 }
 
+/// Replaces your post (any, as an admin): `title` and `content` are required.
 pub async fn PUT(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
@@ -77,6 +82,7 @@ pub async fn PUT(
     apply(&state, &me, id, changes).await
 }
 
+/// Changes the fields sent of your post (any, as an admin).
 pub async fn PATCH(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
@@ -86,6 +92,7 @@ pub async fn PATCH(
     apply(&state, &me, id, changes).await
 }
 
+/// Deletes your post (any, as an admin).
 pub async fn DELETE(
     State(state): State<AppState>,
     Extension(me): Extension<User>,

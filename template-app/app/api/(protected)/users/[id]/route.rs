@@ -2,10 +2,12 @@
 
 use fsroute::prelude::*;
 use garde::Validate;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::{AppState, User, auth, users};
 
+/// Anyone's account.
 pub async fn GET(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<User>> {
     users::find(&state.db, id)
         .await?
@@ -14,7 +16,8 @@ pub async fn GET(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResul
 }
 
 /// PUT sends every field but the password; PATCH any of them.
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, JsonSchema)]
+#[schemars(rename = "UserChanges")]
 pub struct Changes {
     #[garde(email, length(max = 254))]
     email: Option<String>,
@@ -57,6 +60,7 @@ async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiRes
     .ok_or_else(|| ApiError::not_found(format!("User {id}")))
 }
 
+/// Replaces your account (anyone's, as an admin): `email` and `name` are required.
 pub async fn PUT(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
@@ -71,6 +75,7 @@ pub async fn PUT(
     apply(&state, &me, id, changes).await
 }
 
+/// Changes the fields sent of your account (anyone's, as an admin).
 pub async fn PATCH(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
@@ -80,6 +85,7 @@ pub async fn PATCH(
     apply(&state, &me, id, changes).await
 }
 
+/// Deletes your account (anyone's, as an admin).
 pub async fn DELETE(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
