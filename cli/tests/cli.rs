@@ -196,11 +196,13 @@ fn a_new_app_has_every_template_file_and_only_the_crate_name_changed() {
         // The committed OpenAPI documents carry the package's name as their title.
         if file.starts_with("openapi") {
             expected = expected.replace("\"title\": \"template-app\"", "\"title\": \"shop\"");
-            assert!(copied.contains("\"title\": \"shop\""), "{file} keeps the old title");
+            assert!(
+                copied.contains("\"title\": \"shop\""),
+                "{file} keeps the old title"
+            );
         }
         assert_eq!(
-            copied,
-            expected,
+            copied, expected,
             "{file} differs from the template beyond the crate name: rebuild the CLI"
         );
     }
