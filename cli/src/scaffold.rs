@@ -134,6 +134,9 @@ fn readme(name: &str) -> String {
          cargo test\n\nTry it:\n\n    curl localhost:3000/api/health\n    \
          curl -X POST localhost:3000/api/auth/register -H 'content-type: application/json' \\\n      \
          -d '{{\"email\":\"me@example.com\",\"name\":\"Me\",\"password\":\"correct horse\"}}'\n\n\
+         The API's docs: http://127.0.0.1:3000/api/docs (its OpenAPI document: `/api/openapi.json`, \
+         committed as `openapi.json`; after changing the API, \
+         `FSROUTE_UPDATE_OPENAPI=1 cargo test --test openapi` updates it).\n\n\
          Configuration: `HOST`, `PORT`, `DATA_DIR`, `DATABASE_URL`, `JWT_SECRET`, `CORS_ORIGINS`, `RUST_LOG`.\n"
     )
 }
