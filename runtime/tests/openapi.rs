@@ -308,3 +308,33 @@ fn the_3_0_variant() {
     assert!(!document().json_3_0().contains("prefixItems"));
     assert!(!document().json_3_0().contains("\"examples\""));
 }
+
+fn empty(_: &mut DocumentBuilder) {}
+
+fn other_document() -> &'static Document {
+    static DOCUMENT: std::sync::OnceLock<Document> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| Document::new("other", "0.0.1", empty))
+}
+
+/// Two routers' documents in one process keep their own `ETag`s.
+#[tokio::test]
+async fn each_document_is_served_with_its_own_etag() {
+    use fsroute::openapi::json_route;
+    use fsroute::test::TestClient;
+    let app = axum::Router::new()
+        .route("/a", json_route(document))
+        .route("/b", json_route(other_document));
+    let client = TestClient::new(app);
+    let a = client.get("/a").await;
+    assert_eq!(a.status(), 200);
+    assert_eq!(a.header("content-type"), Some("application/json"));
+    assert_eq!(&a.json(), document().value());
+    let a_tag = a.header("etag").unwrap().to_string();
+    assert_eq!(a_tag, document().etag());
+    let b = client.get("/b").header("if-none-match", &a_tag).await;
+    assert_eq!(b.status(), 200, "another document's tag is not a match");
+    assert_ne!(b.header("etag").unwrap(), a_tag);
+    let again = client.get("/a").header("if-none-match", &a_tag).await;
+    assert_eq!(again.status(), 304);
+    assert!(again.text().is_empty());
+}

@@ -43,6 +43,8 @@ pub struct Document {
 struct Built {
     value: Value,
     json: String,
+    /// A strong validator of `json`, quoted (`"1f…"`).
+    etag: String,
     gaps: Vec<Gap>,
 }
 
@@ -74,12 +76,25 @@ impl Document {
         let (value, gaps) = builder.finish(title, version);
         let mut json = serde_json::to_string_pretty(&value).unwrap_or_default();
         json.push('\n');
-        Built { value, json, gaps }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&json, &mut hasher);
+        let etag = format!("\"{:016x}\"", std::hash::Hasher::finish(&hasher));
+        Built {
+            value,
+            json,
+            etag,
+            gaps,
+        }
     }
 
     /// The OpenAPI 3.1 document, pretty-printed (what `GET /api/openapi.json` sends).
     pub fn json(&self) -> &str {
         &self.v3_1.json
+    }
+
+    /// The `ETag` the document is served with: it changes whenever the text does.
+    pub fn etag(&self) -> &str {
+        &self.v3_1.etag
     }
 
     /// The OpenAPI 3.1 document as a JSON value.

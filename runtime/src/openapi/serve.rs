@@ -1,9 +1,6 @@
 //! `GET /api/openapi.json`: the document, built on first request, with an `ETag` so
 //! clients and the docs page revalidate instead of downloading it again.
 
-use std::hash::{Hash, Hasher};
-use std::sync::OnceLock;
-
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,13 +16,8 @@ where
 }
 
 fn respond(document: &'static Document, headers: &HeaderMap) -> Response {
-    static ETAG: OnceLock<HeaderValue> = OnceLock::new();
-    let etag = ETAG.get_or_init(|| {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        document.json().hash(&mut hasher);
-        HeaderValue::try_from(format!("\"{:016x}\"", hasher.finish()))
-            .unwrap_or(HeaderValue::from_static("\"0\""))
-    });
+    // Per document, not per process: an app may serve several routers' documents.
+    let etag = HeaderValue::from_str(document.etag()).unwrap_or(HeaderValue::from_static("\"0\""));
     let cache = [
         (header::ETAG, etag.clone()),
         // Cached, but checked every time: the document changes with each deploy.
@@ -36,7 +28,7 @@ fn respond(document: &'static Document, headers: &HeaderMap) -> Response {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|tag| tag.trim() == etag.to_str().unwrap_or_default() || tag.trim() == "*");
+        .any(|tag| tag.trim() == document.etag() || tag.trim() == "*");
     if matches {
         return (StatusCode::NOT_MODIFIED, cache).into_response();
     }
