@@ -382,7 +382,7 @@ impl DocumentBuilder {
             if let Some(tag) = operation.tag {
                 tags.insert(tag);
             }
-            let value = operation_value(operation, self.security_schemes.keys().count() > 0);
+            let value = operation_value(operation);
             if let Value::Object(item) = item {
                 item.insert(value.0.to_string(), value.1);
             }
@@ -440,7 +440,7 @@ fn path_param(name: &str, catch_all: bool, schema: Value) -> Value {
 }
 
 /// `(method, operation object)`.
-fn operation_value(operation: OperationRecord, _any_security: bool) -> (&'static str, Value) {
+fn operation_value(operation: OperationRecord) -> (&'static str, Value) {
     let mut value = Map::new();
     value.insert("operationId".into(), json!(operation.id));
     if let Some(tag) = operation.tag {
