@@ -9,6 +9,9 @@
 //! what a user waits for between an edit and the compiler's answer.
 //!
 //! With `--startup`: what a big router costs when the server starts (see `startup.rs`).
+//!
+//! With `--openapi`: the generator and `cargo check` after an edit with the OpenAPI
+//! document on and off, side by side (see `openapi.rs`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,19 +20,29 @@ use std::time::{Duration, Instant};
 
 use fsroute_codegen::Builder;
 
+mod openapi;
 mod startup;
 
-/// One resource: five route files with twelve handlers, and sometimes a middleware, in one
-/// of four route groups when `grouped`.
-fn write_resource(app: &Path, index: usize, grouped: bool) -> usize {
+/// How the synthetic tree is written.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// In four route groups (`(area0)` …).
+    grouped: bool,
+    /// Every type the route files define also derives `schemars::JsonSchema`, as it does
+    /// in an app with the OpenAPI document on.
+    json_schema: bool,
+}
+
+/// One resource: five route files with twelve handlers, and sometimes a middleware.
+fn write_resource(app: &Path, index: usize, shape: Shape) -> usize {
     let mut base = app.join("api");
-    if grouped {
+    if shape.grouped {
         base.push(format!("(area{})", index % 4));
     }
     base.push(format!("resource{index}"));
     let files = [
         (base.join("route.rs"), collection(index)),
-        (base.join("[id]/route.rs"), item(index)),
+        (base.join("[id]/route.rs"), item(index, shape.json_schema)),
         (base.join("[id]/children/route.rs"), collection(index)),
         (base.join("[id]/children/[childId]/route.rs"), child(index)),
         (
@@ -68,13 +81,18 @@ pub async fn POST(Json(body): Json<Value>) -> Created<Value> {{
     )
 }
 
-fn item(index: usize) -> String {
+fn item(index: usize, json_schema: bool) -> String {
+    let derives = if json_schema {
+        "Deserialize, serde::Serialize, schemars::JsonSchema"
+    } else {
+        "Deserialize, serde::Serialize"
+    };
     format!(
         r#"//! One item of resource {index}.
 use fsroute::prelude::*;
 use serde::Deserialize;
 
-#[derive(Deserialize, serde::Serialize)]
+#[derive({derives})]
 pub struct Changes {{
     pub name: Option<String>,
 }}
@@ -142,16 +160,21 @@ pub async fn middleware(request: Request, next: Next) -> Response {
 
 /// A tree of about `routes` route files under `root/app`, in route groups.
 fn make_tree(root: &Path, routes: usize) -> usize {
-    make_tree_with(root, routes, true)
+    let shape = Shape {
+        grouped: true,
+        json_schema: false,
+    };
+    make_tree_with(root, routes, shape)
 }
 
-/// The same without route groups, for a peer that has none.
-fn make_tree_with(root: &Path, routes: usize, grouped: bool) -> usize {
+/// The same tree in another shape: without route groups, for a peer that has none, or
+/// with `JsonSchema` derives.
+fn make_tree_with(root: &Path, routes: usize, shape: Shape) -> usize {
     let app = root.join("app");
     let mut written = 0;
     let mut index = 0;
     while written < routes {
-        written += write_resource(&app, index, grouped);
+        written += write_resource(&app, index, shape);
         index += 1;
     }
     written
@@ -246,10 +269,21 @@ fn workspace() -> PathBuf {
 /// A crate of its own beside the workspace: the manifest (the runtime, axum and serde as
 /// dependencies, plus `extra`), the workspace's lock file, and an empty `src/`.
 fn start_crate(root: &Path, name: &str, extra: &str) {
+    start_crate_with_features(root, name, &[], extra);
+}
+
+/// The same with features of the runtime turned on.
+fn start_crate_with_features(root: &Path, name: &str, features: &[&str], extra: &str) {
     let ws = workspace();
+    // Without features the manifest stays as it always was.
+    let features = if features.is_empty() {
+        String::new()
+    } else {
+        format!(", features = {features:?}")
+    };
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
-         [dependencies]\nfsroute = {{ path = {runtime:?} }}\naxum = \"0.8\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+         [dependencies]\nfsroute = {{ path = {runtime:?}{features} }}\naxum = \"0.8\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
          serde_json = \"1\"\n\n{extra}",
         runtime = ws.join("runtime"),
     );
@@ -295,18 +329,26 @@ fn make_crate(root: &Path, routes: usize, files_only: bool) -> usize {
             "fn main() { fsroute_codegen::Builder::new().build(); }\n",
         )
         .unwrap();
-        "pub mod routes {\n    fsroute::include_routes!();\n}\n\npub fn app() -> axum::Router {\n    routes::router(())\n}\n".to_string()
+        ROUTER_LIB.to_string()
     };
     std::fs::write(root.join("src/lib.rs"), lib).unwrap();
     files
 }
 
+/// The library of a crate with the generated router.
+const ROUTER_LIB: &str = "pub mod routes {\n    fsroute::include_routes!();\n}\n\npub fn app() -> axum::Router {\n    routes::router(())\n}\n";
+
 fn cargo_check(root: &Path) -> Duration {
+    cargo_check_in(root, "bench-check")
+}
+
+/// `cargo check` with `target/<target>` as the target dir.
+fn cargo_check_in(root: &Path, target: &str) -> Duration {
     let started = Instant::now();
     let status = Command::new(env!("CARGO"))
         .args(["check", "--offline", "-q"])
         .current_dir(root)
-        .env("CARGO_TARGET_DIR", workspace().join("target/bench-check"))
+        .env("CARGO_TARGET_DIR", workspace().join("target").join(target))
         .status()
         .unwrap();
     assert!(status.success(), "cargo check failed in {}", root.display());
@@ -439,7 +481,11 @@ fn make_build_crate(root: &Path, name: &str, routes: usize, variant: Variant) ->
     };
     start_crate(root, name, &build_dependency);
     // No route groups: the peer would make `(area0)` a module name, which cannot be one.
-    let files = make_tree_with(root, routes, false);
+    let shape = Shape {
+        grouped: false,
+        json_schema: false,
+    };
+    let files = make_tree_with(root, routes, shape);
     let generated = Builder::new().root(root).generate().expect("a valid tree");
     let handlers: usize = generated.routes.iter().map(|r| r.methods.len()).sum();
     let main = if variant == Variant::FolderRouter {
@@ -649,6 +695,10 @@ fn main() {
         use startup::Profile::{Dev, Release};
         let runs = [(1_000, Dev), (10_000, Dev), (1_000, Release)];
         println!("## Start-up\n\n{}", startup::startup(&runs));
+        return;
+    }
+    if std::env::args().any(|arg| arg == "--openapi") {
+        println!("{}", openapi::openapi(&[1_000, 10_000]));
         return;
     }
     if std::env::args().any(|arg| arg == "--build") {
