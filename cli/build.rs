@@ -8,8 +8,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Folders of a checked-out template that are not part of it: build output, the
-/// database and uploads a local run leaves behind, installed npm packages.
-const SKIPPED_FOLDERS: &[&str] = &["target", "data", "node_modules"];
+/// database and uploads a local run leaves behind, installed npm packages and the
+/// TypeScript client's compiled program.
+const SKIPPED_FOLDERS: &[&str] = &["target", "data", "node_modules", "dist"];
+
+/// Parts of the template a new app does not get: the progenitor client is a second crate,
+/// a member of fsroute's workspace, which a standalone app's manifest does not have.
+const SKIPPED_PATHS: &[&str] = &["clients/rust"];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
@@ -68,13 +73,17 @@ fn list_files(root: &Path, dir: &Path, files: &mut Vec<String>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let relative = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if path.is_dir() {
-            if !SKIPPED_FOLDERS.contains(&name.as_str()) {
+            if !SKIPPED_FOLDERS.contains(&name.as_str()) && !SKIPPED_PATHS.contains(&&*relative) {
                 list_files(root, &path, files);
             }
         } else {
-            let relative = path.strip_prefix(root).unwrap();
-            files.push(relative.to_string_lossy().replace('\\', "/"));
+            files.push(relative);
         }
     }
 }

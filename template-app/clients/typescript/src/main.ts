@@ -1,0 +1,145 @@
+// Walks through the template app's API with the typed client, as a front end would:
+// register, log in, write posts with tags, page through and search lists, read one back,
+// upload a file, read the chat stream. Each step checks what the server answered and the
+// program exits non-zero at the first surprise.
+//
+//     npm run build && API_URL=http://127.0.0.1:3000 npm start
+import { authenticate, connect, type Schemas } from "./api.js";
+
+const baseUrl = process.env.API_URL ?? "http://127.0.0.1:3000";
+const api = connect(baseUrl);
+
+function expect(condition: unknown, what: string, reply?: unknown): asserts condition {
+  if (!condition) {
+    throw new Error(`${what}${reply === undefined ? "" : `: ${JSON.stringify(reply)}`}`);
+  }
+}
+
+/** The `data:` payloads of a Server-Sent Events body, with the name of the last event. */
+async function readEvents(body: ReadableStream<Uint8Array>): Promise<{ data: string[]; last?: string }> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  const data: string[] = [];
+  let last: string | undefined;
+  for (const event of text.split("\n\n")) {
+    for (const line of event.split("\n")) {
+      if (line.startsWith("data: ")) data.push(line.slice("data: ".length));
+      if (line.startsWith("event: ")) last = line.slice("event: ".length);
+    }
+  }
+  return last === undefined ? { data } : { data, last };
+}
+
+async function main(): Promise<void> {
+  const run = Date.now().toString(36);
+  const email = `ts-${run}@example.com`;
+  const password = "correct horse battery staple";
+
+  // Public routes: no token.
+  const registered = await api.POST("/api/auth/register", {
+    body: { email, name: `TypeScript ${run}`, password },
+  });
+  expect(registered.data, "register", registered.error);
+  const me: Schemas["User"] = registered.data;
+  expect(registered.response.status === 201, "register answers 201 Created");
+  expect(me.email === email, "register returns the new user", me);
+  console.log(`registered user ${me.id} (${me.role}) at ${registered.response.headers.get("location")}`);
+
+  const wrong = await api.POST("/api/auth/login", { body: { email, password: "not the password" } });
+  expect(wrong.response.status === 401 && wrong.error?.error.code === "UNAUTHORIZED", "a wrong password is a 401", wrong.error);
+
+  const login = await api.POST("/api/auth/login", { body: { email, password } });
+  expect(login.data, "login", login.error);
+  authenticate(api, login.data.token);
+  expect(login.data.user.id === me.id, "login returns the user", login.data.user);
+  console.log(`logged in as ${login.data.user.name}`);
+
+  // Posts with tags, then a list paged two at a time, filtered by one tag.
+  const tag = `run-${run}`;
+  const titles = ["First from TypeScript", "Second from TypeScript", "Third from TypeScript"];
+  const created: Schemas["Post"][] = [];
+  for (const title of titles) {
+    const reply = await api.POST("/api/posts", {
+      body: { title, content: `typed end to end: ${title}`, published: true, tags: [`  ${tag.toUpperCase()} `, "TypeScript"] },
+    });
+    expect(reply.data, "create a post", reply.error);
+    created.push(reply.data);
+  }
+  const first = created[0];
+  expect(first, "three posts were created");
+  expect(first.tags.join(",") === `${tag},typescript`, "tags come back trimmed, lower-cased and sorted", first.tags);
+  console.log(`created posts ${created.map((post) => post.id).join(", ")} tagged ${first.tags.join(", ")}`);
+
+  const seen: number[] = [];
+  for (let page = 1; ; page++) {
+    const reply = await api.GET("/api/posts", { params: { query: { tag, page, limit: 2 } } });
+    expect(reply.data, `list page ${page}`, reply.error);
+    expect(reply.data.pagination.total === titles.length, "the tag counts this run's posts", reply.data.pagination);
+    seen.push(...reply.data.data.map((post) => post.id));
+    if (page >= reply.data.pagination.totalPages) break;
+  }
+  const newestFirst = created.map((post) => post.id).reverse();
+  expect(seen.join(",") === newestFirst.join(","), "pages hold every post once, newest first", seen);
+  console.log(`paged through ${seen.length} posts two at a time: ${seen.join(", ")}`);
+
+  const badPage = await api.GET("/api/posts", { params: { query: { limit: 1000 } } });
+  expect(badPage.response.status === 400 && badPage.error?.error.code === "INVALID_QUERY", "limit over the maximum is a 400", badPage.error);
+
+  const found = await api.GET("/api/users", { params: { query: { search: run, sortBy: "id", order: "desc" } } });
+  expect(found.data, "search users", found.error);
+  expect(found.data.data.length === 1 && found.data.data[0]?.email === email, "search finds exactly the new user", found.data);
+  console.log(`searched users for "${run}": ${found.data.data.map((user) => user.email).join(", ")}`);
+
+  // One by id, and one that does not exist.
+  const one = await api.GET("/api/posts/{id}", { params: { path: { id: first.id } } });
+  expect(one.data, "read a post", one.error);
+  expect(one.data.title === first.title && one.data.authorId === me.id, "the post read back is the one written", one.data);
+  const missing = await api.GET("/api/posts/{id}", { params: { path: { id: 2_000_000_000 } } });
+  expect(missing.response.status === 404 && missing.error?.error.code === "NOT_FOUND", "a missing post is a 404", missing.error);
+  console.log(`read post ${one.data.id}: "${one.data.title}"`);
+
+  // A 1×1 PNG as multipart/form-data; the reply's URL serves it back.
+  const png = Uint8Array.from(
+    atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="),
+    (c) => c.charCodeAt(0),
+  );
+  const uploaded = await api.POST("/api/upload", {
+    // The document types the file part as a binary string; the serializer sends the bytes.
+    body: {},
+    bodySerializer() {
+      const form = new FormData();
+      form.append("file", new Blob([png], { type: "image/png" }), "dot.png");
+      return form;
+    },
+  });
+  expect(uploaded.data, "upload", uploaded.error);
+  const stored: Schemas["StoredFile"] = uploaded.data;
+  const download = await fetch(new URL(stored.url, baseUrl));
+  const bytes = new Uint8Array(await download.arrayBuffer());
+  expect(download.headers.get("content-type") === "image/png", "the file is served as image/png", download.headers.get("content-type"));
+  expect(bytes.length === png.length && stored.size === png.length, "the file comes back whole", { stored, received: bytes.length });
+  console.log(`uploaded ${stored.size} bytes, served back from ${stored.url}`);
+
+  // The chat reply as a stream of Server-Sent Events.
+  const chat = await api.POST("/api/chat", { body: { message: "hello typed world" }, parseAs: "stream" });
+  expect(chat.response.ok && chat.data, "chat", chat.response.status);
+  expect(chat.response.headers.get("content-type")?.startsWith("text/event-stream"), "chat streams events");
+  const events = await readEvents(chat.data);
+  const tokens = events.data.filter((data) => data !== "[DONE]").map((data) => (JSON.parse(data) as { token: string }).token);
+  expect(events.last === "done" && events.data.at(-1) === "[DONE]", "the stream ends with event: done", events);
+  expect(tokens.length > 0, "the reply has tokens", events);
+  console.log(`chat streamed ${tokens.length} tokens: ${tokens.join("").trim()}`);
+
+  console.log("ok: every step answered as the contract says");
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
