@@ -85,6 +85,13 @@ pub fn create(dir: &Path, name: &str) -> Result<Created, String> {
                     &format!("\"title\": {}", json_string(name)),
                 );
             }
+            // The TypeScript client's npm package is named after the app.
+            if path.starts_with("clients/typescript/package") {
+                content = content.replace(
+                    "\"name\": \"template-app-client\"",
+                    &format!("\"name\": \"{name}-client\""),
+                );
+            }
             (path.to_string(), content)
         })
         .collect();
@@ -137,6 +144,9 @@ fn readme(name: &str) -> String {
          The API's docs: http://127.0.0.1:3000/api/docs (its OpenAPI document: `/api/openapi.json`, \
          committed as `openapi.json`; after changing the API, \
          `FSROUTE_UPDATE_OPENAPI=1 cargo test --test openapi` updates it).\n\n\
+         A typed TypeScript client, generated from `openapi.json`, is in `clients/typescript`: \
+         `npm ci`, then `npm run generate` after the document changes, `npm run typecheck`, \
+         and `npm run build && API_URL=http://127.0.0.1:3000 npm start` walks through the API.\n\n\
          Configuration: `HOST`, `PORT`, `DATA_DIR`, `DATABASE_URL`, `JWT_SECRET`, `CORS_ORIGINS`, `RUST_LOG`.\n"
     )
 }
