@@ -357,3 +357,53 @@ async fn the_router_serves_the_document_and_the_page() {
     // Still the router's own answers around it.
     assert_eq!(client.post("/api/openapi.json").await.status(), 405);
 }
+
+/// One event's text as an SSE parser reads it: `data` lines joined, `event` defaulting to
+/// `message`, `id` and `retry` when sent; `None` for a comment.
+fn parsed_event(text: &str) -> Option<Value> {
+    let mut data = Vec::new();
+    let mut event = json!({ "event": "message" });
+    for line in text.lines().filter(|line| !line.starts_with(':')) {
+        let (field, value) = line.split_once(':').unwrap_or((line, ""));
+        let value = value.strip_prefix(' ').unwrap_or(value);
+        match field {
+            "data" => data.push(value),
+            "retry" => event["retry"] = json!(value.parse::<u64>().unwrap()),
+            "event" | "id" => event[field] = json!(value),
+            _ => {}
+        }
+    }
+    if data.is_empty() {
+        return None;
+    }
+    event["data"] = json!(data.join("\n"));
+    Some(event)
+}
+
+/// Found by Schemathesis: the schema of `text/event-stream` was `{"type": "string"}`,
+/// and tools read it as the schema of each event (OpenAPI 3.2's `itemSchema`), which is
+/// an object, so every event of the template's chat stream broke it.
+#[tokio::test]
+async fn each_server_sent_event_matches_the_documented_schema() {
+    let schema = operation("/api/events", "get")["responses"]["200"]["content"]
+        ["text/event-stream"]["schema"]
+        .clone();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let client = TestClient::new(routes::router(()));
+    let mut stream = client.get("/api/events").stream().await;
+    let mut events = Vec::new();
+    while let Some(text) = stream.next_event().await {
+        events.extend(parsed_event(&text));
+    }
+    assert_eq!(events.len(), 3, "{events:?}");
+    for event in &events {
+        let errors: Vec<String> = validator
+            .iter_errors(event)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{event}: {errors:?}");
+    }
+    // What the old schema would have accepted is not an event.
+    assert!(!validator.is_valid(&json!("data: 1")));
+    assert!(!validator.is_valid(&json!({ "event": "done" })));
+}

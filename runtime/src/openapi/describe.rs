@@ -305,14 +305,33 @@ impl OpenApiOutput for Response {
     }
 }
 
+/// The schema describes one event, not the body: that is what `itemSchema` means in
+/// OpenAPI 3.2, and how tools read `schema` under `text/event-stream` in 3.0 and 3.1
+/// (Schemathesis checks each event against it). Each event as an SSE parser gives it.
 impl<S> OpenApiOutput for Sse<S> {
     fn describe(op: &mut Operation<'_>) {
         op.response(
             "200",
             "A stream of Server-Sent Events",
-            Some(("text/event-stream", json!({ "type": "string" }))),
+            Some(("text/event-stream", server_sent_event_schema())),
         );
     }
+}
+
+fn server_sent_event_schema() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "description": "One event of the stream, as an SSE parser (`EventSource`) gives it: \
+            `data` is its `data:` lines joined with newlines; `event` is `message` when the \
+            server names none. Comments (keep-alives) are not events.",
+        "required": ["data"],
+        "properties": {
+            "data": { "type": "string" },
+            "event": { "type": "string" },
+            "id": { "type": "string" },
+            "retry": { "type": "integer", "minimum": 0 },
+        },
+    })
 }
 
 impl<T> OpenApiOutput for Html<T> {
