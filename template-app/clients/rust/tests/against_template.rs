@@ -1,0 +1,334 @@
+//! The generated client against the real template app on a real socket: the app starts
+//! in-process on a fresh SQLite database, on a free port of 127.0.0.1.
+
+use std::net::SocketAddr;
+
+use futures_util::TryStreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use template_app::{AppState, Config, app};
+use template_client::{Client, ClientInfo, Error, types};
+
+/// The running app; the server stops when this is dropped.
+struct Server {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+    /// Kept so the database and uploads folder live as long as the server.
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::for_data_dir(dir.path());
+    let state = AppState::start(&config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // The login route's rate limit reads the peer address.
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    Server {
+        url,
+        task,
+        _dir: dir,
+    }
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request: the
+/// document's `bearerAuth`, which progenitor leaves to the `reqwest::Client`.
+fn signed_in(url: &str, token: &str) -> Client {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+    value.set_sensitive(true);
+    let headers = HeaderMap::from_iter([(AUTHORIZATION, value)]);
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    Client::new_with_client(url, http)
+}
+
+/// Registers an account and logs in with it, through the generated client.
+async fn register_and_log_in(url: &str, email: &str, name: &str) -> (types::User, Client) {
+    let anonymous = Client::new(url);
+    let password = "correct horse";
+    let created = anonymous
+        .post_auth_register()
+        .body_map(|body| body.email(email).name(name).password(password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let user = created.into_inner();
+    let session = anonymous
+        .post_auth_login()
+        .body_map(|body| body.email(email).password(password))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(session.user.id, user.id);
+    (user, signed_in(url, &session.token))
+}
+
+#[tokio::test]
+async fn register_log_in_and_work_with_posts() {
+    let server = start().await;
+    let (ada, client) = register_and_log_in(&server.url, "Ada@Example.com", "Ada").await;
+    assert_eq!(
+        ada.email, "ada@example.com",
+        "the server lower-cases emails"
+    );
+    assert_eq!(ada.role, "admin", "the first account is the admin");
+
+    // Create: tags come back trimmed, lower-cased and sorted, with a Location header.
+    let created = client
+        .post_posts()
+        .body_map(|body| {
+            body.title("  Hello from progenitor ")
+                .content("Generated from openapi-3.0.json.")
+                .published(true)
+                .tags(vec![
+                    " Rust ".try_into().unwrap(),
+                    "OpenAPI".try_into().unwrap(),
+                ])
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let location = created.headers()["location"].to_str().unwrap().to_string();
+    let post = created.into_inner();
+    assert_eq!(location, format!("/api/posts/{}", post.id));
+    assert_eq!(post.title, "Hello from progenitor");
+    assert_eq!(post.tags, ["openapi", "rust"]);
+    assert_eq!(post.author_id, ada.id);
+    assert!(post.published);
+
+    // Two more, one without the tag, to page through and filter.
+    for (title, tag) in [("Second", "rust"), ("Untagged", "other")] {
+        client
+            .post_posts()
+            .body_map(|body| {
+                body.title(title)
+                    .content("More.")
+                    .tags(vec![tag.try_into().unwrap()])
+            })
+            .send()
+            .await
+            .unwrap();
+    }
+
+    // List: the `rust` posts, one per page, newest first.
+    let first = client
+        .get_posts()
+        .tag("rust")
+        .limit(std::num::NonZeroU64::new(1).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.pagination.total, 2);
+    assert_eq!(first.pagination.total_pages, 2);
+    assert_eq!(first.pagination.page, 1);
+    let titles: Vec<_> = first.data.iter().map(|post| post.title.as_str()).collect();
+    assert_eq!(titles, ["Second"]);
+    let second = client
+        .get_posts()
+        .tag("rust")
+        .limit(std::num::NonZeroU64::new(1).unwrap())
+        .page(std::num::NonZeroU64::new(2).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.pagination.page, 2);
+    assert_eq!(second.data.len(), 1);
+    assert_eq!(second.data[0].id, post.id);
+    let everything = client.get_posts().send().await.unwrap().into_inner();
+    assert_eq!(everything.pagination.total, 3);
+
+    // Read by id.
+    let read = client
+        .get_posts_by_id()
+        .id(post.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.title, "Hello from progenitor");
+    assert_eq!(read.content, "Generated from openapi-3.0.json.");
+
+    // PATCH one field, then PUT the required ones.
+    let patched = client
+        .patch_posts_by_id()
+        .id(post.id)
+        .body_map(|body| body.published(Some(false)))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!patched.published);
+    assert_eq!(
+        patched.title, "Hello from progenitor",
+        "PATCH keeps the rest"
+    );
+    let replaced = client
+        .put_posts_by_id()
+        .id(post.id)
+        .body_map(|body| {
+            body.title(Some("Replaced".try_into().unwrap()))
+                .content(Some("New text.".try_into().unwrap()))
+                .tags(Some(vec!["Changed".try_into().unwrap()]))
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(replaced.title, "Replaced");
+    assert_eq!(replaced.content, "New text.");
+    assert_eq!(replaced.tags, ["changed"]);
+    let reread = client
+        .get_posts_by_id()
+        .id(post.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reread.title, "Replaced");
+
+    // Delete: 204, and the post is gone.
+    let deleted = client
+        .delete_posts_by_id()
+        .id(post.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let left = client.get_posts().send().await.unwrap().into_inner();
+    assert_eq!(left.pagination.total, 2);
+    assert!(left.data.iter().all(|other| other.id != post.id));
+}
+
+#[tokio::test]
+async fn a_missing_post_is_the_typed_404() {
+    let server = start().await;
+    let (_, client) = register_and_log_in(&server.url, "ada@example.com", "Ada").await;
+    let error = client
+        .get_posts_by_id()
+        .id(999_999)
+        .send()
+        .await
+        .unwrap_err();
+    let Error::ErrorResponse(response) = error else {
+        panic!("expected the document's ApiError, got {error:?}");
+    };
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: &types::ApiError = &response;
+    assert_eq!(body.error.code, "NOT_FOUND");
+    assert!(
+        body.error.message.contains("999999"),
+        "{}",
+        body.error.message
+    );
+
+    // Without a token the `(protected)` routes answer 401, in the same shape.
+    let anonymous = Client::new(&server.url);
+    match anonymous.get_posts().send().await.unwrap_err() {
+        Error::ErrorResponse(response) => {
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(response.error.code, "UNAUTHORIZED");
+        }
+        other => panic!("expected the document's ApiError, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn users_are_searched_and_paged() {
+    let server = start().await;
+    let (_, admin) = register_and_log_in(&server.url, "ada@example.com", "Ada Lovelace").await;
+    for (email, name) in [
+        ("grace@example.com", "Grace Hopper"),
+        ("alan@example.com", "Alan Turing"),
+    ] {
+        register_and_log_in(&server.url, email, name).await;
+    }
+    let found = admin
+        .get_users()
+        .search("HOPPER")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<_> = found.data.iter().map(|user| user.name.as_str()).collect();
+    assert_eq!(names, ["Grace Hopper"]);
+    assert_eq!(found.pagination.total, 1);
+
+    let sorted = admin
+        .get_users()
+        .sort_by("name")
+        .order("desc")
+        .limit(std::num::NonZeroU64::new(2).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<_> = sorted.data.iter().map(|user| user.name.as_str()).collect();
+    assert_eq!(names, ["Grace Hopper", "Alan Turing"]);
+    assert_eq!(sorted.pagination.total, 3);
+    assert_eq!(sorted.pagination.total_pages, 2);
+}
+
+/// `getHealth` is not generated (see build.rs); the generated `types::Health` and the
+/// client's own `reqwest::Client` still reach it.
+#[tokio::test]
+async fn health_through_the_clients_connection() {
+    let server = start().await;
+    let client = Client::new(&server.url);
+    let response = client
+        .client()
+        .get(format!("{}/api/health", client.baseurl()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let health: types::Health = response.json().await.unwrap();
+    assert_eq!(health.status, "ok");
+    assert_eq!(health.database, "reachable");
+    // The server runs the version of the document the client was generated from.
+    assert_eq!(health.version, Client::api_version());
+}
+
+/// progenitor gives a `text/event-stream` response as raw bytes: the events are there,
+/// parsing them is the caller's.
+#[tokio::test]
+async fn chat_is_a_stream_of_bytes() {
+    let server = start().await;
+    let client = Client::new(&server.url);
+    let stream = client
+        .post_chat()
+        .body_map(|body| body.message("hello there"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let chunks: Vec<_> = stream
+        .into_inner()
+        .into_inner()
+        .try_collect()
+        .await
+        .unwrap();
+    let text = String::from_utf8(chunks.concat()).unwrap();
+    assert!(
+        text.contains(r#"data: {"token":"You "}"#),
+        "no first token in {text:?}"
+    );
+    assert!(
+        text.contains("event: done\ndata: [DONE]"),
+        "no done event in {text:?}"
+    );
+}
