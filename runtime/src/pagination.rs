@@ -45,9 +45,14 @@ impl Pagination {
     pub const DEFAULT_LIMIT: u64 = 20;
     pub const MAX_LIMIT: u64 = 100;
 
-    /// Rows to skip: `(page - 1) * limit`.
+    /// Rows to skip: `(page - 1) * limit`, at most `i64::MAX`, so it fits SQL's `OFFSET`
+    /// (`offset() as i64`); a page that far is past the end, an empty page.
     pub fn offset(&self) -> u64 {
-        (self.page - 1).saturating_mul(self.limit)
+        // Unbounded, a huge `page` made `offset() as i64` negative: SQLite read that as 0
+        // (the first page again), PostgreSQL failed the query.
+        (self.page.saturating_sub(1))
+            .saturating_mul(self.limit)
+            .min(i64::MAX as u64)
     }
 
     /// This page of `total` rows, ready to send.
@@ -270,6 +275,12 @@ mod tests {
         assert_eq!(page.respond(vec![1], 95).pagination.total_pages, 5);
         assert_eq!(page.respond(Vec::<u8>::new(), 0).pagination.total_pages, 0);
         assert_eq!(page.respond(vec![1], 100).pagination.total_pages, 5);
+        // The largest page a client can ask for still fits a signed 64-bit OFFSET.
+        let last = Pagination {
+            page: u64::MAX,
+            limit: Pagination::MAX_LIMIT,
+        };
+        assert_eq!(last.offset(), i64::MAX as u64);
     }
 
     #[test]

@@ -151,7 +151,13 @@ impl OpenApiInput for Pagination {
             "query",
             "page",
             false,
-            json!({ "type": "integer", "minimum": 1, "default": 1, "description": "The page, from 1." }),
+            json!({
+                "type": "integer",
+                "minimum": 1,
+                "maximum": u64::MAX,
+                "default": 1,
+                "description": "The page, from 1.",
+            }),
         );
         limit_parameter(op);
         op.error(400);
