@@ -236,6 +236,17 @@ async fn a_missing_post_is_the_typed_404() {
         body.error.message
     );
 
+    // A title longer than the document's `maxLength` is refused before it is sent.
+    let refused = client
+        .post_posts()
+        .body_map(|body| body.title("x".repeat(201).as_str()).content("Too long."))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::InvalidRequest(_)), "{refused:?}");
+    let listed = client.get_posts().send().await.unwrap().into_inner();
+    assert_eq!(listed.pagination.total, 0, "the post reached the server");
+
     // Without a token the `(protected)` routes answer 401, in the same shape.
     let anonymous = Client::new(&server.url);
     match anonymous.get_posts().send().await.unwrap_err() {
