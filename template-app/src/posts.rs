@@ -1,8 +1,10 @@
 //! Posts and their tags. Every write that touches several rows is one transaction.
 
 use fsroute::ApiError;
+use fsroute::error::code;
 use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::json;
 use sqlx::{Any, Transaction};
 
 use crate::db::{Db, now_timestamp};
@@ -188,23 +190,36 @@ pub async fn update(db: &Db, id: i64, changes: PostChanges<'_>) -> Result<(), Ap
 }
 
 /// Tags are created on first use. The same tag twice in one post is a 409, and because
-/// it fails inside the transaction, nothing of the write is kept.
+/// it fails inside the transaction, nothing of the write is kept. A tag of nothing but
+/// spaces and control characters is a 422 (it would be stored as an empty name).
 async fn link_tags(
     tx: &mut Transaction<'_, Any>,
     post_id: i64,
     tags: &[String],
 ) -> Result<(), ApiError> {
-    for tag in tags {
+    for (index, tag) in tags.iter().enumerate() {
         let tag: String = tag.chars().filter(|c| !c.is_control()).collect();
+        let tag = tag.trim();
+        if tag.is_empty() {
+            let field = format!("tags[{index}]");
+            return Err(
+                ApiError::unprocessable(format!("Validation failed for {field}"))
+                    .with_code(code::VALIDATION_FAILED)
+                    .with_details(json!({
+                        "fieldErrors": { field: ["a tag cannot be blank"] },
+                        "formErrors": [],
+                    })),
+            );
+        }
         sqlx::query("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
-            .bind(&tag)
+            .bind(tag)
             .execute(&mut **tx)
             .await?;
         let linked = sqlx::query(
             "INSERT INTO post_tags (post_id, tag_id) SELECT $1, id FROM tags WHERE name = $2",
         )
         .bind(post_id)
-        .bind(&tag)
+        .bind(tag)
         .execute(&mut **tx)
         .await;
         match linked {

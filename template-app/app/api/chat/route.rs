@@ -15,7 +15,7 @@ use serde_json::json;
 
 #[derive(Deserialize, Validate, JsonSchema)]
 pub struct Prompt {
-    #[garde(length(min = 1, max = 2000))]
+    #[garde(length(chars, min = 1, max = 2000))]
     message: String,
 }
 

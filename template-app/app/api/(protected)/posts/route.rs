@@ -37,14 +37,14 @@ pub async fn GET(
 
 #[derive(Deserialize, Validate, JsonSchema)]
 pub struct NewPost {
-    #[garde(length(min = 1, max = 200))]
+    #[garde(length(chars, min = 1, max = 200))]
     title: String,
-    #[garde(length(max = 100_000))]
+    #[garde(length(chars, max = 100_000))]
     content: String,
     #[garde(skip)]
     #[serde(default)]
     published: bool,
-    #[garde(length(max = 20), inner(length(min = 1, max = 50)))]
+    #[garde(length(max = 20), inner(length(chars, min = 1, max = 50)))]
     #[serde(default)]
     tags: Vec<String>,
 }

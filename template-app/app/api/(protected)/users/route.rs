@@ -17,8 +17,13 @@ pub struct ListQuery {
     #[serde(default)]
     search: String,
     /// `id` (the default), `name`, `email` or `createdAt`.
+    // The handler checks against `users::SORTABLE` and answers with the allowed names; the
+    // document lists them too, so clients and fuzzers send only those (a test keeps the
+    // two lists equal).
+    #[schemars(extend("enum" = ["id", "name", "email", "createdAt"]))]
     sort_by: Option<String>,
     /// `asc` (the default) or `desc`.
+    #[schemars(extend("enum" = ["asc", "desc"]))]
     order: Option<String>,
 }
 
@@ -63,11 +68,11 @@ pub async fn GET(
 
 #[derive(Deserialize, Validate, JsonSchema)]
 pub struct NewUser {
-    #[garde(email, length(max = 254))]
+    #[garde(email, length(chars, max = 254))]
     email: String,
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
     name: String,
-    #[garde(length(min = 8, max = 128))]
+    #[garde(length(chars, min = 8, max = 128))]
     password: String,
     /// `admin` or `user` (the default).
     #[garde(pattern("^(admin|user)$"))]

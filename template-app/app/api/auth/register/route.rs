@@ -10,11 +10,11 @@ use crate::{AppState, User, auth, users};
 
 #[derive(Deserialize, Validate, JsonSchema)]
 pub struct Registration {
-    #[garde(email, length(max = 254))]
+    #[garde(email, length(chars, max = 254))]
     email: String,
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
     name: String,
-    #[garde(length(min = 8, max = 128))]
+    #[garde(length(chars, min = 8, max = 128))]
     password: String,
 }
 

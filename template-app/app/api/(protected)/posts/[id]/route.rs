@@ -20,17 +20,37 @@ pub async fn GET(
         .ok_or_else(|| ApiError::not_found(format!("Post {id}")))
 }
 
-/// PUT sends `title` and `content` at least; PATCH any of the fields.
+/// PATCH sends any of the fields; those left out keep their values.
 #[derive(Deserialize, Validate, JsonSchema)]
 #[schemars(rename = "PostChanges")]
 pub struct Changes {
-    #[garde(length(min = 1, max = 200))]
+    #[garde(length(chars, min = 1, max = 200))]
     title: Option<String>,
-    #[garde(length(max = 100_000))]
+    #[garde(length(chars, max = 100_000))]
     content: Option<String>,
     #[garde(skip)]
     published: Option<bool>,
-    #[garde(length(max = 20), inner(length(min = 1, max = 50)))]
+    /// Replaces the post's tags; `[]` removes them.
+    // garde's `inner` on an `Option` reaches the `Vec`, so each tag is `inner(inner(…))`;
+    // schemars' `inner` means the array's items, so it gets its own attribute.
+    #[garde(length(max = 20), inner(inner(length(chars, min = 1, max = 50))))]
+    #[schemars(inner(length(min = 1, max = 50)))]
+    tags: Option<Vec<String>>,
+}
+
+/// PUT sends `title` and `content`; left out, `published` and `tags` keep their values.
+#[derive(Deserialize, Validate, JsonSchema)]
+#[schemars(rename = "PostReplacement")]
+pub struct Replacement {
+    #[garde(length(chars, min = 1, max = 200))]
+    title: String,
+    #[garde(length(chars, max = 100_000))]
+    content: String,
+    #[garde(skip)]
+    published: Option<bool>,
+    /// Replaces the post's tags; `[]` removes them.
+    #[garde(length(max = 20), inner(inner(length(chars, min = 1, max = 50))))]
+    #[schemars(inner(length(min = 1, max = 50)))]
     tags: Option<Vec<String>>,
 }
 
@@ -72,13 +92,14 @@ pub async fn PUT(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
     Path(id): Path<i64>,
-    Valid(Json(changes)): Valid<Json<Changes>>,
+    Valid(Json(post)): Valid<Json<Replacement>>,
 ) -> ApiResult<Json<Post>> {
-    if changes.title.is_none() || changes.content.is_none() {
-        return Err(ApiError::unprocessable(
-            "PUT replaces the post: send `title` and `content` (or use PATCH)",
-        ));
-    }
+    let changes = Changes {
+        title: Some(post.title),
+        content: Some(post.content),
+        published: post.published,
+        tags: post.tags,
+    };
     apply(&state, &me, id, changes).await
 }
 

@@ -15,15 +15,29 @@ pub async fn GET(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResul
         .ok_or_else(|| ApiError::not_found(format!("User {id}")))
 }
 
-/// PUT sends every field but the password; PATCH any of them.
+/// PATCH sends any of the fields; those left out keep their values.
 #[derive(Deserialize, Validate, JsonSchema)]
 #[schemars(rename = "UserChanges")]
 pub struct Changes {
-    #[garde(email, length(max = 254))]
+    #[garde(email, length(chars, max = 254))]
     email: Option<String>,
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
     name: Option<String>,
-    #[garde(length(min = 8, max = 128))]
+    #[garde(length(chars, min = 8, max = 128))]
+    password: Option<String>,
+    #[garde(pattern("^(admin|user)$"))]
+    role: Option<String>,
+}
+
+/// PUT sends `email` and `name`; the password and role keep their values when left out.
+#[derive(Deserialize, Validate, JsonSchema)]
+#[schemars(rename = "UserReplacement")]
+pub struct Replacement {
+    #[garde(email, length(chars, max = 254))]
+    email: String,
+    #[garde(length(chars, min = 1, max = 100))]
+    name: String,
+    #[garde(length(chars, min = 8, max = 128))]
     password: Option<String>,
     #[garde(pattern("^(admin|user)$"))]
     role: Option<String>,
@@ -65,13 +79,14 @@ pub async fn PUT(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
     Path(id): Path<i64>,
-    Valid(Json(changes)): Valid<Json<Changes>>,
+    Valid(Json(user)): Valid<Json<Replacement>>,
 ) -> ApiResult<Json<User>> {
-    if changes.email.is_none() || changes.name.is_none() {
-        return Err(ApiError::unprocessable(
-            "PUT replaces the user: send `email` and `name` (or use PATCH)",
-        ));
-    }
+    let changes = Changes {
+        email: Some(user.email),
+        name: Some(user.name),
+        password: user.password,
+        role: user.role,
+    };
     apply(&state, &me, id, changes).await
 }
 
