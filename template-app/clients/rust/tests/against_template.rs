@@ -181,8 +181,8 @@ async fn register_log_in_and_work_with_posts() {
         .put_posts_by_id()
         .id(post.id)
         .body_map(|body| {
-            body.title(Some("Replaced".try_into().unwrap()))
-                .content(Some("New text.".try_into().unwrap()))
+            body.title("Replaced")
+                .content("New text.")
                 .tags(Some(vec!["Changed".try_into().unwrap()]))
         })
         .send()
