@@ -44,6 +44,7 @@ pub struct NewPost {
     #[garde(skip)]
     #[serde(default)]
     published: bool,
+    /// Trimmed and lower-cased; a blank tag (spaces, controls) is a 422.
     #[garde(length(max = 20), inner(length(chars, min = 1, max = 50)))]
     #[serde(default)]
     tags: Vec<String>,

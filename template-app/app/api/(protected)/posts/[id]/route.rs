@@ -30,7 +30,7 @@ pub struct Changes {
     content: Option<String>,
     #[garde(skip)]
     published: Option<bool>,
-    /// Replaces the post's tags; `[]` removes them.
+    /// Replaces the post's tags; `[]` removes them; a blank tag (spaces, controls) is a 422.
     // garde's `inner` on an `Option` reaches the `Vec`, so each tag is `inner(inner(…))`;
     // schemars' `inner` means the array's items, so it gets its own attribute.
     #[garde(length(max = 20), inner(inner(length(chars, min = 1, max = 50))))]
@@ -48,7 +48,7 @@ pub struct Replacement {
     content: String,
     #[garde(skip)]
     published: Option<bool>,
-    /// Replaces the post's tags; `[]` removes them.
+    /// Replaces the post's tags; `[]` removes them; a blank tag (spaces, controls) is a 422.
     #[garde(length(max = 20), inner(inner(length(chars, min = 1, max = 50))))]
     #[schemars(inner(length(min = 1, max = 50)))]
     tags: Option<Vec<String>>,
