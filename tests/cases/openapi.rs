@@ -206,6 +206,48 @@ fn responses_by_return_type_and_errors_by_what_can_fail() {
     );
 }
 
+/// A handler that picks its status (`(StatusCode, Json<T>)`) answers 503 with its own
+/// body; the document must not promise `ApiError` for every 5XX.
+#[test]
+fn a_handler_choosing_its_status_may_answer_errors_with_its_own_body() {
+    let status = operation("/api/status", "get");
+    let responses = &status["responses"];
+    assert_eq!(
+        responses["default"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Status"
+    );
+    for range in ["4XX", "5XX"] {
+        assert_eq!(
+            responses[range]["content"]["application/json"]["schema"],
+            json!({ "anyOf": [
+                { "$ref": "#/components/schemas/ApiError" },
+                { "$ref": "#/components/schemas/Status" },
+            ] }),
+            "{range}"
+        );
+    }
+    // The body the handler sends with its 503 is one the document allows for it.
+    let schema = &responses["5XX"]["content"]["application/json"]["schema"]["anyOf"][1];
+    assert_eq!(schema["$ref"], "#/components/schemas/Status");
+    assert_eq!(
+        document()["components"]["schemas"]["Status"]["required"],
+        json!(["up"])
+    );
+
+    // `Response`: any body with any status, so errors may be anything too.
+    let raw = operation("/api/raw", "put");
+    assert!(raw["responses"]["5XX"]["content"]["*/*"].is_object());
+    assert_eq!(
+        raw["responses"]["5XX"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ApiError"
+    );
+    // A handler with a fixed status keeps the one error shape.
+    assert_eq!(
+        operation("/api/items", "post")["responses"]["5XX"]["$ref"],
+        "#/components/responses/Error"
+    );
+}
+
 #[test]
 fn gaps_name_every_type_without_a_schema() {
     let gaps: Vec<(String, GapPlace, &str)> = routes::openapi()

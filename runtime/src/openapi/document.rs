@@ -489,11 +489,47 @@ fn operation_value(operation: OperationRecord) -> (&'static str, Value) {
             json!({ "$ref": "#/components/responses/Error" }),
         );
     }
+    if let Some(own) = responses.get("default").cloned() {
+        with_handlers_own_errors(&mut responses, &own);
+    }
     value.insert("responses".into(), Value::Object(responses));
     if let Some(scheme) = operation.security {
         value.insert("security".into(), json!([{ scheme: [] }]));
     }
     (operation.method, Value::Object(value))
+}
+
+/// A handler that picks its status at run time (`(StatusCode, Json<T>)`, `Response`) may
+/// answer an error status with its own body, not only `ApiError`: each error response
+/// says so, or a client reading a 503 from such a handler would expect the wrong shape.
+/// Same media type: either schema (`anyOf`); another one: listed beside.
+fn with_handlers_own_errors(responses: &mut Map<String, Value>, own: &Value) {
+    let Some(own_content) = own.get("content").and_then(Value::as_object) else {
+        return;
+    };
+    for (status, response) in responses.iter_mut() {
+        if !(status.starts_with('4') || status.starts_with('5')) {
+            continue;
+        }
+        if response.get("$ref").is_some() {
+            *response = errors::error_response(
+                "An error in the one JSON error shape, or the handler's own response with \
+                 this status.",
+            );
+        }
+        let content = &mut response["content"];
+        for (media_type, own_media) in own_content {
+            match content.get_mut(media_type) {
+                Some(error_media) => {
+                    let error_schema = error_media["schema"].take();
+                    error_media["schema"] = json!({ "anyOf": [error_schema, own_media["schema"]] });
+                }
+                None => {
+                    content[media_type] = own_media.clone();
+                }
+            }
+        }
+    }
 }
 
 fn security_scheme_value(scheme: &SecurityScheme) -> Value {
