@@ -246,7 +246,10 @@ export interface components {
             content: string;
             /** @default false */
             published: boolean;
-            /** @default [] */
+            /**
+             * @description Trimmed and lower-cased; a blank tag (spaces, controls) is a 422.
+             * @default []
+             */
             tags: string[];
             title: string;
         };
@@ -293,12 +296,21 @@ export interface components {
             title: string;
             updatedAt: string;
         };
-        /** @description PUT sends `title` and `content` at least; PATCH any of the fields. */
+        /** @description PATCH sends any of the fields; those left out keep their values. */
         PostChanges: {
             content?: string | null;
             published?: boolean | null;
+            /** @description Replaces the post's tags; `[]` removes them; a blank tag (spaces, controls) is a 422. */
             tags?: string[] | null;
             title?: string | null;
+        };
+        /** @description PUT sends `title` and `content`; left out, `published` and `tags` keep their values. */
+        PostReplacement: {
+            content: string;
+            published?: boolean | null;
+            /** @description Replaces the post's tags; `[]` removes them; a blank tag (spaces, controls) is a 422. */
+            tags?: string[] | null;
+            title: string;
         };
         Prompt: {
             message: string;
@@ -335,11 +347,19 @@ export interface components {
             /** @description `admin` or `user`. */
             role: string;
         };
-        /** @description PUT sends every field but the password; PATCH any of them. */
+        /** @description PATCH sends any of the fields; those left out keep their values. */
         UserChanges: {
             /** Format: email */
             email?: string | null;
             name?: string | null;
+            password?: string | null;
+            role?: string | null;
+        };
+        /** @description PUT sends `email` and `name`; the password and role keep their values when left out. */
+        UserReplacement: {
+            /** Format: email */
+            email: string;
+            name: string;
             password?: string | null;
             role?: string | null;
         };
@@ -498,7 +518,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        data: string;
+                        event?: string;
+                        id?: string;
+                        retry?: number;
+                    };
                 };
             };
             /** @description The body, query or path parameters could not be read: `INVALID_JSON`, `INVALID_BODY`, `INVALID_FORM`, `INVALID_QUERY`, `INVALID_PATH_PARAM`, `INVALID_MULTIPART` or `INVALID_CURSOR`, with the field in `details`. */
@@ -559,11 +584,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "*/*": unknown;
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description Any response (the handler builds it by hand) */
             default: {
                 headers: {
@@ -584,8 +628,24 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] | components["schemas"]["Health"];
+                };
+            };
+            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] | components["schemas"]["Health"];
+                };
+            };
             /** @description OK */
             default: {
                 headers: {
@@ -770,7 +830,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PostChanges"];
+                "application/json": components["schemas"]["PostReplacement"];
             };
         };
         responses: {
@@ -1021,11 +1081,11 @@ export interface operations {
                 /** @description Items per page. */
                 limit?: number;
                 /** @description `asc` (the default) or `desc`. */
-                order?: string | null;
+                order?: "asc" | "desc" | null;
                 /** @description Part of a name or email, any case. */
                 search?: string;
                 /** @description `id` (the default), `name`, `email` or `createdAt`. */
-                sortBy?: string | null;
+                sortBy?: "id" | "name" | "email" | "createdAt" | null;
             };
             header?: never;
             path?: never;
@@ -1190,7 +1250,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UserChanges"];
+                "application/json": components["schemas"]["UserReplacement"];
             };
         };
         responses: {
