@@ -9,7 +9,9 @@ mod typescript_client;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use typescript_client::{installed, printed, template_client, tool};
+use typescript_client::{
+    check_generated_types, generate_types, installed, printed, template_client, tool,
+};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -83,16 +85,7 @@ fn a_field_renamed_in_rust_fails_the_contract_test_then_tsc() {
     symlink_dir(&template.join("node_modules"), &client.join("node_modules"));
 
     // As created, the client's types are current and tsc accepts it.
-    let current = tool(
-        &client,
-        "openapi-typescript",
-        &[
-            "../../openapi.json",
-            "--output",
-            "src/schema.d.ts",
-            "--check",
-        ],
-    );
+    let current = check_generated_types(&client);
     assert!(current.status.success(), "{}", printed(&current));
     let accepted = tool(&client, "tsc", &["--noEmit"]);
     assert!(accepted.status.success(), "{}", printed(&accepted));
@@ -132,22 +125,9 @@ fn a_field_renamed_in_rust_fails_the_contract_test_then_tsc() {
     let again = cargo_test(&dir, &["--test", "openapi"], &[]);
     assert!(again.status.success(), "{}", printed(&again));
 
-    let stale = tool(
-        &client,
-        "openapi-typescript",
-        &[
-            "../../openapi.json",
-            "--output",
-            "src/schema.d.ts",
-            "--check",
-        ],
-    );
+    let stale = check_generated_types(&client);
     assert!(!stale.status.success(), "{}", printed(&stale));
-    let generated = tool(
-        &client,
-        "openapi-typescript",
-        &["../../openapi.json", "--output", "src/schema.d.ts"],
-    );
+    let generated = generate_types(&client);
     assert!(generated.status.success(), "{}", printed(&generated));
 
     let rejected = tool(&client, "tsc", &["--noEmit"]);

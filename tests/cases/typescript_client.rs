@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::process::Command;
 
 use template_app::{AppState, Config, app};
-use typescript_client::{installed, printed, template_client, tool};
+use typescript_client::{check_generated_types, installed, printed, template_client, tool};
 
 #[test]
 fn the_generated_types_are_those_of_the_committed_document() {
@@ -20,16 +20,7 @@ fn the_generated_types_are_those_of_the_committed_document() {
     if !installed(&client) {
         return;
     }
-    let check = tool(
-        &client,
-        "openapi-typescript",
-        &[
-            "../../openapi.json",
-            "--output",
-            "src/schema.d.ts",
-            "--check",
-        ],
-    );
+    let check = check_generated_types(&client);
     assert!(
         check.status.success(),
         "src/schema.d.ts is not what openapi-typescript makes of openapi.json: the contract \

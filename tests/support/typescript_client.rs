@@ -48,6 +48,30 @@ pub fn tool(client: &Path, name: &str, args: &[&str]) -> Output {
         .unwrap_or_else(|err| panic!("cannot run {name}: {err}"))
 }
 
+/// `openapi-typescript --check`: whether `src/schema.d.ts` is what the app's committed
+/// `openapi.json` makes (it fails, changing nothing, when it is not).
+pub fn check_generated_types(client: &Path) -> Output {
+    tool(
+        client,
+        "openapi-typescript",
+        &[
+            "../../openapi.json",
+            "--output",
+            "src/schema.d.ts",
+            "--check",
+        ],
+    )
+}
+
+/// `npm run generate`: `src/schema.d.ts` from the app's committed `openapi.json`.
+pub fn generate_types(client: &Path) -> Output {
+    tool(
+        client,
+        "openapi-typescript",
+        &["../../openapi.json", "--output", "src/schema.d.ts"],
+    )
+}
+
 /// stdout and stderr of `output`, for messages.
 pub fn printed(output: &Output) -> String {
     format!(
