@@ -167,6 +167,17 @@ async fn odd_paths_get_json_errors() {
         "{}",
         other_host.headers
     );
+    // Browsers and URL libraries read `\` as `/`: `Location: /\evil.example` would send
+    // them to https://evil.example/. (Security review L5.)
+    for target in ["/\\evil.example/", "/\\/evil.example/", "//\\evil.example/"] {
+        let backslash = get(address, target).await;
+        assert_eq!(backslash.status, 308, "{target}");
+        assert!(
+            backslash.headers.contains("location: /evil.example\r\n"),
+            "{target}: {}",
+            backslash.headers
+        );
+    }
     still_serving(address).await;
 }
 

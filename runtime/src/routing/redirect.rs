@@ -16,8 +16,13 @@ pub(super) fn trailing_slash_redirect(uri: &Uri) -> Option<Response> {
         return None;
     }
     let trimmed = path.trim_end_matches('/');
-    // `//evil.example/` must not become `//evil.example`, which browsers read as another host.
-    let trimmed = format!("/{}", trimmed.trim_start_matches('/'));
+    // `//evil.example/` must not become `//evil.example`, which browsers read as another
+    // host; nor `/\evil.example/` become `/\evil.example`: URL parsers (WHATWG) read `\`
+    // as `/` in http(s) URLs. So no leading slash of either kind, and no `\` anywhere.
+    let trimmed = format!(
+        "/{}",
+        trimmed.trim_start_matches(['/', '\\']).replace('\\', "%5C")
+    );
     let location = match uri.query() {
         Some(query) => format!("{trimmed}?{query}"),
         None => trimmed,
@@ -162,5 +167,40 @@ mod tests {
             Some("/evil.example")
         );
         assert_eq!(location("///").as_deref(), Some("/"));
+        assert_eq!(
+            location("/\\evil.example/").as_deref(),
+            Some("/evil.example")
+        );
+        assert_eq!(
+            location("/\\/\\evil.example//").as_deref(),
+            Some("/evil.example")
+        );
+        assert_eq!(location("/api/a\\b/").as_deref(), Some("/api/a%5Cb"));
+    }
+
+    /// Whatever the path, the `Location` is a path on this host: one `/`, then neither
+    /// `/` nor `\`, and no `\` at all (which URL parsers read as `/`).
+    #[test]
+    fn no_path_redirects_off_the_host() {
+        let pieces = ["/", "\\", "evil.example", ".", "%5C", "%2F", "a"];
+        let mut paths = vec![String::new()];
+        for _ in 0..4 {
+            paths = paths
+                .iter()
+                .flat_map(|path| pieces.iter().map(move |piece| format!("{path}{piece}")))
+                .collect();
+            for path in &paths {
+                let uri = format!("/{path}/");
+                let Ok(parsed) = uri.parse::<Uri>() else {
+                    continue;
+                };
+                let Some(location) = location(&parsed.to_string()) else {
+                    continue;
+                };
+                assert!(location.starts_with('/'), "{uri} → {location}");
+                assert!(!location[1..].starts_with('/'), "{uri} → {location}");
+                assert!(!location.contains('\\'), "{uri} → {location}");
+            }
+        }
     }
 }
