@@ -223,6 +223,64 @@ impl Write for Log {
     }
 }
 
+/// A client's `x-request-id` is logged, so only a plain token is kept: anything that
+/// could write fields of its own into a log line gets a fresh id (security review L7).
+#[tokio::test]
+async fn request_ids_that_are_not_plain_tokens_are_replaced() {
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let client = TestClient::new(AppLayers::new().apply(middleware::router(state())));
+    let forged = "abc\" status=500 path=/api/admin injected=1";
+    let long = "a".repeat(129);
+    for given in [forged, "two words", "", "ünïcode", long.as_str()] {
+        let Ok(value) = axum::http::HeaderValue::from_bytes(given.as_bytes()) else {
+            continue;
+        };
+        let request = Request::get("/api/public")
+            .header("x-request-id", value)
+            .body(Body::empty())
+            .unwrap();
+        let reply = client.send(request).await;
+        let id = reply.header("x-request-id").expect("an id").to_string();
+        assert_ne!(id, given);
+        assert_eq!(id.len(), 36, "a fresh UUID for {given:?}: {id}");
+    }
+    // Two ids: neither is trusted.
+    let request = Request::get("/api/public")
+        .header("x-request-id", "one")
+        .header("x-request-id", "two")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        client
+            .send(request)
+            .await
+            .header("x-request-id")
+            .unwrap()
+            .len(),
+        36
+    );
+    // Plain ones are kept: UUIDs, hex, the ids proxies make.
+    let kept = "Root=1-67891233-abcdef012345678912345678/a.b_c:d+e";
+    let request = Request::get("/api/public")
+        .header("x-request-id", kept)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        client.send(request).await.header("x-request-id"),
+        Some(kept)
+    );
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(!text.contains("injected=1"), "{text}");
+    assert!(!text.contains("two words"), "{text}");
+}
+
 #[tokio::test]
 async fn request_ids_round_trip_and_reach_every_log_line() {
     let log = Log::default();

@@ -2,6 +2,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use http::header::HeaderName;
+use tower::util::MapRequestLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{
@@ -10,13 +12,16 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// The default request body limit, as axum's: 2 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The layers an app puts around its whole router, on by default and each easy to change:
 ///
-/// - **request IDs**: `x-request-id` taken from the request or made (a UUID), echoed on
-///   the response, and part of every log line of the request;
+/// - **request IDs**: `x-request-id` taken from the request when it is a plain token (see
+///   [`is_plain_request_id`]), else made (a UUID); echoed on the response, and part of
+///   every log line of the request;
 /// - **tracing**: one log line per request with method, path, matched route, status and
 ///   latency;
 /// - **CORS**: off (same origin only) until a policy is given;
@@ -110,10 +115,41 @@ impl AppLayers {
             );
         }
         if self.request_id {
-            router = router.layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+            router = router
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(MapRequestLayer::new(drop_unplain_request_id));
         }
         router
     }
+}
+
+/// The longest incoming request ID kept.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// Whether an incoming `x-request-id` is kept: 1 to [`MAX_REQUEST_ID_LEN`] bytes of ASCII
+/// letters, digits and `- _ . : + = /` (UUIDs, hex, base64, the ids proxies make). Anything
+/// else — spaces, quotes, commas, non-ASCII, a long string — would let a client write
+/// fields of its own into log lines (`id" status=500`), so it is replaced by a new one.
+pub fn is_plain_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"-_.:+=/".contains(&b))
+}
+
+/// Removes every `x-request-id` of the request unless there is one and it is plain, so
+/// `SetRequestIdLayer` makes a fresh one instead.
+fn drop_unplain_request_id(mut request: Request) -> Request {
+    let headers = request.headers_mut();
+    let mut ids = headers.get_all(X_REQUEST_ID).iter();
+    let keep = match (ids.next(), ids.next()) {
+        (Some(id), None) => is_plain_request_id(id.as_bytes()),
+        _ => false,
+    };
+    if !keep {
+        headers.remove(X_REQUEST_ID);
+    }
+    request
 }
 
 /// Every log line inside a request carries these fields.

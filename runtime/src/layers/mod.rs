@@ -20,7 +20,7 @@ mod panic;
 mod revalidate;
 mod timeout;
 
-pub use app::{AppLayers, DEFAULT_BODY_LIMIT};
+pub use app::{AppLayers, DEFAULT_BODY_LIMIT, MAX_REQUEST_ID_LEN, is_plain_request_id};
 pub use json_errors::{JsonErrors, JsonErrorsLayer};
 pub use panic::{CatchPanic, catch_panic};
 pub use revalidate::{CACHE_HEADER, Revalidate, RevalidateService};
