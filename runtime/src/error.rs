@@ -335,8 +335,8 @@ impl From<std::io::Error> for ApiError {
     }
 }
 
-/// With the `sqlx` feature: no row is a 404, a unique or foreign-key violation a 409, an
-/// exhausted pool a 503; everything else a 500.
+/// With the `sqlx` feature: no row is a 404, a unique or foreign-key violation a 409, text
+/// the database cannot store a 400, an exhausted pool a 503; everything else a 500.
 #[cfg(feature = "sqlx")]
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
@@ -351,6 +351,18 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                 ApiError::conflict("The record refers to, or is referred to by, another record")
                     .with_cause(error)
+            }
+            // PostgreSQL stores no NUL (`\u0000`) in text, and refuses characters its
+            // encoding lacks: the request's text is at fault, not the server
+            // (22021 character_not_in_repertoire, 22P05 untranslatable_character).
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("22021") | Some("22P05")) =>
+            {
+                ApiError::bad_request(
+                    "The text contains a character that cannot be stored (such as a NUL, \
+                     \\u0000)",
+                )
+                .with_cause(error)
             }
             // No connection to be had, or the one in use broke (the server went away):
             // the database is unavailable, which is not the request's fault nor a bug.

@@ -99,3 +99,40 @@ async fn an_unreachable_database_is_a_503() {
         "The database is unavailable; try again shortly"
     );
 }
+
+/// PostgreSQL refuses a NUL in text (SQLite stores it): the request's fault, so a 400,
+/// not a 500 and an ERROR log line (security review L3). Needs `TEST_DATABASE_URL`
+/// (`.ci/with-postgres`); skipped without it unless `FSROUTE_REQUIRE_POSTGRES=1`.
+#[tokio::test]
+async fn text_postgres_cannot_store_is_a_400() {
+    let url = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => url,
+        Err(_) if std::env::var_os("FSROUTE_REQUIRE_POSTGRES").is_some() => {
+            panic!("this test needs TEST_DATABASE_URL (run it through .ci/with-postgres)")
+        }
+        Err(_) => {
+            eprintln!("skipped: TEST_DATABASE_URL is not set (see .ci/with-postgres)");
+            return;
+        }
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .expect("TEST_DATABASE_URL answers");
+    async fn search(State(pool): State<sqlx::PgPool>) -> ApiResult<String> {
+        let (found,): (Option<String>,) = sqlx::query_as("SELECT $1::text")
+            .bind("a\0b")
+            .fetch_one(&pool)
+            .await?;
+        Ok(found.unwrap_or_default())
+    }
+    let app = Router::new().route("/search", get(search)).with_state(pool);
+    let reply = TestClient::new(app).get("/search").await;
+    assert_eq!(reply.status(), StatusCode::BAD_REQUEST, "{}", reply.text());
+    assert_eq!(reply.json()["error"]["code"], "BAD_REQUEST");
+    assert_eq!(
+        reply.json()["error"]["message"],
+        "The text contains a character that cannot be stored (such as a NUL, \\u0000)"
+    );
+}
