@@ -1,11 +1,16 @@
 //! Passwords (argon2) and sessions (signed JWTs).
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::http::{HeaderValue, StatusCode, header};
 use fsroute::ApiError;
+use fsroute::error::code;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -29,73 +34,216 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// [`hash_password`] off the async threads: argon2 is deliberately slow.
+/// [`hash_password`] on the hashing threads: for a new or changed password.
 pub async fn hash_password_blocking(password: String) -> Result<String, ApiError> {
-    on_hashing_threads(move || hash_password(&password)).await?
+    HashingQueue::shared()
+        .run(Priority::NewPassword, move || hash_password(&password))
+        .await?
 }
 
-/// [`verify_password`] off the async threads.
+/// [`verify_password`] on the hashing threads, ahead of new passwords: a sign-in (or a
+/// current-password check) waits for no registration.
 pub async fn verify_password_blocking(password: String, hash: String) -> Result<bool, ApiError> {
-    on_hashing_threads(move || verify_password(&password, &hash)).await
+    HashingQueue::shared()
+        .run(Priority::SignIn, move || verify_password(&password, &hash))
+        .await
 }
 
-type HashingJob = Box<dyn FnOnce() + Send>;
+/// Which jobs the hashing threads take first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// Checking a password someone signs in with: taken before any [`Priority::NewPassword`].
+    SignIn,
+    /// Hashing a new password (registration, a changed password, a created user).
+    NewPassword,
+}
 
-/// Runs `job` on one of a fixed set of threads, one per core, and waits for it without
-/// blocking the async threads.
+/// A fixed set of threads, one per core, that run argon2 jobs, with a bounded queue of
+/// waiting jobs per [`Priority`].
 ///
 /// Why not `spawn_blocking`: each argon2 run holds 19 MiB and a core for tens of
 /// milliseconds. Tokio's blocking pool grows to 512 threads, so a burst of logins would
-/// run hundreds at once — gigabytes of memory, every core taken — and the allocator keeps
-/// each thread's 19 MiB afterwards. With one thread per core, hashing uses at most that
-/// many times 19 MiB and leaves the rest of the app responsive; extra logins wait their
-/// turn in the queue.
-async fn on_hashing_threads<T: Send + 'static>(
-    job: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<HashingJob>> =
-        std::sync::OnceLock::new();
-    let queue = QUEUE.get_or_init(|| {
-        let (sender, receiver) = std::sync::mpsc::channel::<HashingJob>();
-        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        for index in 0..threads {
-            let receiver = receiver.clone();
+/// run hundreds at once — gigabytes of memory, every core taken. With one thread per core
+/// hashing uses at most that many times 19 MiB and leaves the rest of the app responsive.
+///
+/// Why bounded, prioritised and cancellable (security review H1): an unbounded queue let
+/// a burst of registrations stall every login for as long as the backlog took, even after
+/// the clients had gone. Now a full queue answers 503 with `Retry-After` at once, sign-ins
+/// go before new passwords, and a job whose caller has gone (the client disconnected, so
+/// its request was dropped) is skipped instead of hashed.
+pub struct HashingQueue {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    queues: Mutex<Queues>,
+    ready: Condvar,
+    /// Jobs that may wait per priority (running ones not counted).
+    waiting_limit: usize,
+    skipped: AtomicU64,
+}
+
+#[derive(Default)]
+struct Queues {
+    sign_in: VecDeque<Box<dyn Job>>,
+    new_password: VecDeque<Box<dyn Job>>,
+    closed: bool,
+}
+
+trait Job: Send {
+    /// Whether the caller stopped waiting for the result.
+    fn abandoned(&self) -> bool;
+    fn run(self: Box<Self>);
+}
+
+struct Pending<T, F> {
+    work: F,
+    done: tokio::sync::oneshot::Sender<T>,
+}
+
+impl<T: Send, F: FnOnce() -> T + Send> Job for Pending<T, F> {
+    fn abandoned(&self) -> bool {
+        self.done.is_closed()
+    }
+
+    fn run(self: Box<Self>) {
+        let _ = self.done.send((self.work)());
+    }
+}
+
+impl HashingQueue {
+    /// `threads` hashing threads; up to `waiting_limit` jobs of each priority wait.
+    pub fn new(threads: usize, waiting_limit: usize) -> HashingQueue {
+        let shared = Arc::new(Shared {
+            queues: Mutex::new(Queues::default()),
+            ready: Condvar::new(),
+            waiting_limit,
+            skipped: AtomicU64::new(0),
+        });
+        for index in 0..threads.max(1) {
+            let shared = shared.clone();
             std::thread::Builder::new()
                 .name(format!("password-hashing-{index}"))
-                .spawn(move || {
-                    loop {
-                        // The lock is held only while taking the next job.
-                        let next = receiver.lock().map(|queue| queue.recv());
-                        match next {
-                            // A panic fails that one job (its caller gets an error), not
-                            // the thread.
-                            Ok(Ok(job)) => {
-                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                            }
-                            _ => return,
-                        }
-                    }
-                })
+                .spawn(move || shared.work())
                 .expect("a password-hashing thread starts");
         }
-        sender
-    });
-    let (done, result) = tokio::sync::oneshot::channel();
-    let job: HashingJob = Box::new(move || {
-        let _ = done.send(job());
-    });
-    queue
-        .send(job)
-        .map_err(|_| ApiError::internal_from(std::io::Error::other("password hashing stopped")))?;
-    // A panic inside the job drops `done` and surfaces here as an error, not a hang.
-    result.await.map_err(ApiError::internal_from)
+        HashingQueue { shared }
+    }
+
+    /// The app's queue: one thread per core, four waiting jobs per thread and priority —
+    /// about 80 ms of work at argon2's 20 ms, so a waiting login is answered well within
+    /// a second, and a burst beyond that gets 503s rather than a growing backlog.
+    pub fn shared() -> &'static HashingQueue {
+        static QUEUE: OnceLock<HashingQueue> = OnceLock::new();
+        QUEUE.get_or_init(|| {
+            let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+            HashingQueue::new(threads, 4 * threads)
+        })
+    }
+
+    /// Runs `work` on a hashing thread and waits for it without blocking the async
+    /// threads; a 503 with `Retry-After: 1` when `priority`'s queue is full.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        priority: Priority,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.shared
+            .push(priority, Box::new(Pending { work, done }))?;
+        // A panic inside the job drops `done` and surfaces here as an error, not a hang.
+        result.await.map_err(ApiError::internal_from)
+    }
+
+    /// How many jobs were dropped unrun because their caller had gone.
+    pub fn skipped(&self) -> u64 {
+        self.shared.skipped.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for HashingQueue {
+    fn drop(&mut self) {
+        // The threads finish what is queued, then end.
+        if let Ok(mut queues) = self.shared.queues.lock() {
+            queues.closed = true;
+        }
+        self.shared.ready.notify_all();
+    }
+}
+
+impl Shared {
+    fn push(&self, priority: Priority, job: Box<dyn Job>) -> Result<(), ApiError> {
+        let mut queues = self.queues.lock().map_err(|_| stopped())?;
+        let queue = match priority {
+            Priority::SignIn => &mut queues.sign_in,
+            Priority::NewPassword => &mut queues.new_password,
+        };
+        if queue.len() >= self.waiting_limit {
+            // Make room from callers that have gone before turning this one away.
+            let before = queue.len();
+            queue.retain(|job| !job.abandoned());
+            self.skipped
+                .fetch_add((before - queue.len()) as u64, Ordering::Relaxed);
+        }
+        if queue.len() >= self.waiting_limit {
+            return Err(busy());
+        }
+        queue.push_back(job);
+        drop(queues);
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    fn work(&self) {
+        loop {
+            let job = {
+                let Ok(mut queues) = self.queues.lock() else {
+                    return;
+                };
+                loop {
+                    if let Some(job) = queues
+                        .sign_in
+                        .pop_front()
+                        .or_else(|| queues.new_password.pop_front())
+                    {
+                        break job;
+                    }
+                    if queues.closed {
+                        return;
+                    }
+                    queues = match self.ready.wait(queues) {
+                        Ok(queues) => queues,
+                        Err(_) => return,
+                    };
+                }
+            };
+            if job.abandoned() {
+                self.skipped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            // A panic fails that one job (its caller gets an error), not the thread.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run()));
+        }
+    }
+}
+
+fn busy() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        code::SERVICE_UNAVAILABLE,
+        "The server is busy checking passwords; retry after 1 second",
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from(1))
+}
+
+fn stopped() -> ApiError {
+    ApiError::internal_from(std::io::Error::other("password hashing stopped"))
 }
 
 /// A hash of nothing anyone knows, verified when an email is unknown so that a login
 /// takes as long whether or not the account exists.
 pub fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| hash_password("not a real password").unwrap_or_default())
 }
 

@@ -22,6 +22,8 @@ pub struct Config {
     pub jwt_ttl: Duration,
     /// `LOGIN_RATE_PER_MINUTE` (default 10): login attempts per client address per minute.
     pub login_rate_per_minute: u32,
+    /// `REGISTER_RATE_PER_MINUTE` (default 5): registrations per client address per minute.
+    pub register_rate_per_minute: u32,
     /// `TRUST_FORWARDED_FOR` (default off): take the client address from the last
     /// `X-Forwarded-For` entry. Turn it on only behind your own load balancer, which sets it.
     pub trust_forwarded_for: bool,
@@ -42,6 +44,12 @@ impl Config {
                 None => Ok(default),
             }
         };
+        let rate = |name: &str, default: u64| -> Result<u32, String> {
+            u32::try_from(number(name, default)?)
+                .ok()
+                .filter(|rate| *rate > 0)
+                .ok_or_else(|| format!("{name} must be between 1 and 4294967295"))
+        };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".to_string()));
         let database_url = var("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("app.db").display()));
@@ -56,12 +64,8 @@ impl Config {
             acquire_timeout: Duration::from_secs(number("DB_ACQUIRE_TIMEOUT_SECONDS", 5)?),
             jwt_secret: var("JWT_SECRET"),
             jwt_ttl: Duration::from_secs(number("JWT_TTL_SECONDS", 24 * 60 * 60)?),
-            login_rate_per_minute: u32::try_from(number("LOGIN_RATE_PER_MINUTE", 10)?)
-                .ok()
-                .filter(|rate| *rate > 0)
-                .ok_or_else(|| {
-                    "LOGIN_RATE_PER_MINUTE must be between 1 and 4294967295".to_string()
-                })?,
+            login_rate_per_minute: rate("LOGIN_RATE_PER_MINUTE", 10)?,
+            register_rate_per_minute: rate("REGISTER_RATE_PER_MINUTE", 5)?,
             cors_origins: var("CORS_ORIGINS")
                 .unwrap_or_default()
                 .split(',')
@@ -95,6 +99,7 @@ impl Config {
             jwt_ttl: Duration::from_secs(3600),
             // Tests sign in many times from one (socket-less) client.
             login_rate_per_minute: 1_000,
+            register_rate_per_minute: 1_000,
             trust_forwarded_for: false,
             cors_origins: Vec::new(),
         }

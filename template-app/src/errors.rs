@@ -1,7 +1,8 @@
 //! The error codes this app sends besides fsroute's own (`fsroute::error::code`), in one
 //! place, so that clients and tests find every code the API can answer with.
 
-/// 429: too many login attempts from one address; `Retry-After` says when to try again.
+/// 429: too many logins or registrations from one address; `Retry-After` says when to
+/// try again.
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
 
 /// 400: a file path with `..`, `.`, an empty segment or a backslash in it.

@@ -34,7 +34,9 @@ pub struct AppState {
     /// Where uploads are stored and files are served from.
     pub data_dir: PathBuf,
     /// Login attempts per client address (per replica).
-    pub login_limiter: Arc<rate_limit::LoginLimiter>,
+    pub login_limiter: Arc<rate_limit::AddressLimiter>,
+    /// Registrations per client address (per replica).
+    pub register_limiter: Arc<rate_limit::AddressLimiter>,
     /// Origins allowed to call the API from a browser (`CORS_ORIGINS`).
     pub cors_origins: Arc<[HeaderValue]>,
 }
@@ -58,8 +60,12 @@ impl AppState {
             db,
             tokens: auth::Tokens::new(&secret, config.jwt_ttl),
             data_dir: config.data_dir.clone(),
-            login_limiter: Arc::new(rate_limit::LoginLimiter::new(
+            login_limiter: Arc::new(rate_limit::AddressLimiter::new(
                 NonZeroU32::new(config.login_rate_per_minute).unwrap_or(NonZeroU32::MIN),
+                config.trust_forwarded_for,
+            )),
+            register_limiter: Arc::new(rate_limit::AddressLimiter::new(
+                NonZeroU32::new(config.register_rate_per_minute).unwrap_or(NonZeroU32::MIN),
                 config.trust_forwarded_for,
             )),
             cors_origins: config

@@ -1,5 +1,6 @@
-//! The login rate limit: a few attempts per minute per client address, then 429 with
-//! `Retry-After`. Password guessing gets slow; a user who mistyped waits seconds.
+//! Rate limits per client address: a few attempts per minute, then 429 with
+//! `Retry-After`. Logins have one (password guessing gets slow; a user who mistyped waits
+//! seconds), registrations another (each one costs a password hash).
 //!
 //! The counts live in this process (`governor`'s keyed GCRA limiter). With several
 //! replicas each keeps its own, so a client gets the limit once per replica; at scale,
@@ -20,17 +21,17 @@ use crate::errors;
 /// dropped, so a scan from many addresses cannot grow memory without bound.
 const FORGET_ABOVE: usize = 10_000;
 
-pub struct LoginLimiter {
+pub struct AddressLimiter {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Take the client address from the last `X-Forwarded-For` entry (set by our own
     /// load balancer) instead of the TCP peer.
     trust_forwarded_for: bool,
 }
 
-impl LoginLimiter {
+impl AddressLimiter {
     /// `per_minute` attempts per address per minute, all of them usable at once.
-    pub fn new(per_minute: NonZeroU32, trust_forwarded_for: bool) -> LoginLimiter {
-        LoginLimiter {
+    pub fn new(per_minute: NonZeroU32, trust_forwarded_for: bool) -> AddressLimiter {
+        AddressLimiter {
             limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute)),
             trust_forwarded_for,
         }
@@ -83,7 +84,7 @@ mod tests {
 
     #[test]
     fn each_address_has_its_own_allowance() {
-        let limiter = LoginLimiter::new(NonZeroU32::new(2).unwrap(), false);
+        let limiter = AddressLimiter::new(NonZeroU32::new(2).unwrap(), false);
         let headers = HeaderMap::new();
         let alice = peer([10, 0, 0, 1]);
         assert!(limiter.check(&headers, Some(&alice)).is_ok());
@@ -109,14 +110,14 @@ mod tests {
         headers.insert("x-forwarded-for", "1.1.1.1, 203.0.113.9".parse().unwrap());
         let proxy = peer([127, 0, 0, 1]);
 
-        let trusting = LoginLimiter::new(NonZeroU32::new(1).unwrap(), true);
+        let trusting = AddressLimiter::new(NonZeroU32::new(1).unwrap(), true);
         assert!(trusting.check(&headers, Some(&proxy)).is_ok());
         // Same last hop, same client, even though the spoofable first entry changes.
         headers.insert("x-forwarded-for", "9.9.9.9, 203.0.113.9".parse().unwrap());
         assert!(trusting.check(&headers, Some(&proxy)).is_err());
 
         // Not trusted: the header is ignored and the peer is the client.
-        let direct = LoginLimiter::new(NonZeroU32::new(1).unwrap(), false);
+        let direct = AddressLimiter::new(NonZeroU32::new(1).unwrap(), false);
         assert!(direct.check(&headers, Some(&proxy)).is_ok());
         headers.insert("x-forwarded-for", "8.8.8.8".parse().unwrap());
         assert!(direct.check(&headers, Some(&proxy)).is_err());

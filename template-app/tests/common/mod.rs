@@ -148,12 +148,23 @@ pub struct AppProcess {
 
 impl AppProcess {
     pub fn start(database_url: &str, settings: &[(&str, &str)]) -> AppProcess {
+        AppProcess::spawn(Some(database_url), settings)
+    }
+
+    /// The binary on the SQLite file in its own data folder.
+    pub fn start_sqlite(settings: &[(&str, &str)]) -> AppProcess {
+        AppProcess::spawn(None, settings)
+    }
+
+    fn spawn(database_url: Option<&str>, settings: &[(&str, &str)]) -> AppProcess {
         use std::io::BufRead;
 
         let data = tempfile::tempdir().unwrap();
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_template-app"));
+        if let Some(url) = database_url {
+            command.env("DATABASE_URL", url);
+        }
         command
-            .env("DATABASE_URL", database_url)
             .env("DATA_DIR", data.path())
             .env("PORT", "0")
             .env("JWT_SECRET", "replica-test-secret-shared-by-all")
@@ -193,6 +204,18 @@ impl AppProcess {
         token: Option<&str>,
         body: Option<&str>,
     ) -> (u16, Value) {
+        let (status, _, body) = self.exchange(method, path, token, body);
+        (status, body)
+    }
+
+    /// [`AppProcess::call`], with the response's head (lower-cased) too.
+    pub fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, String, Value) {
         use std::io::{Read, Write};
 
         let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
@@ -217,11 +240,12 @@ impl AppProcess {
             .read_to_string(&mut response)
             .unwrap_or_else(|err| panic!("{method} {path}: no complete answer: {err}"));
         let status = response[9..12].parse().unwrap();
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b)
-            .unwrap_or("");
-        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        (
+            status,
+            head.to_ascii_lowercase(),
+            serde_json::from_str(body).unwrap_or(Value::Null),
+        )
     }
 }
 

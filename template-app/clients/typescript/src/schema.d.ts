@@ -240,6 +240,7 @@ export interface components {
         };
         Login: {
             email: string;
+            /** @description At most 128 characters, as at registration (a longer one is not hashed). */
             password: string;
         };
         NewPost: {
@@ -424,6 +425,15 @@ export interface operations {
             };
             /** @description The body's `Content-Type` is not the one this operation reads (`UNSUPPORTED_MEDIA_TYPE`). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The body parsed but breaks its validation rules (`VALIDATION_FAILED`, per-field messages in `details.fieldErrors`). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

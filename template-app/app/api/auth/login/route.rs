@@ -7,14 +7,18 @@ use std::net::SocketAddr;
 use axum::extract::ConnectInfo;
 use axum::middleware::Next;
 use fsroute::prelude::*;
+use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{AppState, User, auth, users};
 
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, Validate, JsonSchema)]
 pub struct Login {
+    #[garde(length(chars, max = 254))]
     email: String,
+    /// At most 128 characters, as at registration (a longer one is not hashed).
+    #[garde(length(chars, max = 128))]
     password: String,
 }
 
@@ -41,7 +45,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 /// address are a 429 with `Retry-After`.
 pub async fn POST(
     State(state): State<AppState>,
-    Json(login): Json<Login>,
+    Valid(Json(login)): Valid<Json<Login>>,
 ) -> ApiResult<Json<Session>> {
     let email = login.email.trim().to_lowercase();
     let found = users::find_for_login(&state.db, &email).await?;

@@ -1,6 +1,11 @@
 //! `POST /api/auth/register` `{email, name, password}` → 201 with the user. The first
-//! user registered is the admin.
+//! user registered is the admin. At most `REGISTER_RATE_PER_MINUTE` registrations per
+//! client address, then 429 with `Retry-After`.
 
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use axum::middleware::Next;
 use fsroute::prelude::*;
 use garde::Validate;
 use schemars::JsonSchema;
@@ -16,6 +21,15 @@ pub struct Registration {
     name: String,
     #[garde(length(chars, min = 8, max = 128))]
     password: String,
+}
+
+/// Counted before the body is read: each registration costs a password hash.
+pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>();
+    if let Err(limited) = state.register_limiter.check(request.headers(), peer) {
+        return limited.into_response();
+    }
+    next.run(request).await
 }
 
 /// A new account; the first one registered is the admin.
