@@ -33,6 +33,7 @@
 
 #[cfg(feature = "docs")]
 pub mod docs_page;
+pub mod download;
 pub mod error;
 pub mod extract;
 mod generated;

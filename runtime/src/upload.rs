@@ -75,6 +75,47 @@ impl UploadedFile {
     }
 }
 
+/// A file that passed the limits, written to disk as it arrived
+/// ([`Multipart::save_next_file`]).
+#[derive(Debug, Clone)]
+pub struct SavedFile {
+    /// The form field it came in.
+    pub field: String,
+    /// The client's file name made safe for display ([`safe_file_name`]); never a path.
+    pub file_name: Option<String>,
+    /// The content type, lower case, one of the allowed ones, confirmed by the content
+    /// where the type has a signature.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The name it is stored under, made by the server: a UUID and the type's extension.
+    pub name: String,
+    /// Where it is: the folder given, joined with `name`.
+    pub path: PathBuf,
+}
+
+/// Bytes read before the content is checked against its declared type: enough for every
+/// signature `infer` knows of the usual upload types.
+const SNIFF_LEN: usize = 8 * 1024;
+
+/// Removes a partly written upload unless [`disarm`](PartFile::disarm)ed: on an error, and
+/// when the request is dropped mid-body (the client went away).
+struct PartFile(Option<PathBuf>);
+
+impl PartFile {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 fn extension_for(content_type: &str) -> &'static str {
     match content_type {
         "image/png" => "png",
@@ -159,56 +200,155 @@ impl Multipart {
         self.0.next_field().await.map_err(multipart_error)
     }
 
-    /// The next field that is a file (has a file name), read within `limits`; other
-    /// fields before it are skipped. 415 for a type not allowed or content that is not the
-    /// declared type, 413 past the size.
+    /// The next field that is a file (has a file name), read into memory within `limits`;
+    /// other fields before it are skipped. 415 for a type not allowed or content that is
+    /// not the declared type, 413 past the size. For large files prefer
+    /// [`save_next_file`](Self::save_next_file), which holds one chunk at a time.
     pub async fn next_file(
         &mut self,
         limits: &UploadLimits,
     ) -> Result<Option<UploadedFile>, ApiError> {
-        while let Some(mut field) = self.0.next_field().await.map_err(multipart_error)? {
-            let Some(client_name) = field.file_name().map(str::to_string) else {
-                continue;
+        let (mut field, file) = loop {
+            let Some(field) = self.0.next_field().await.map_err(multipart_error)? else {
+                return Ok(None);
             };
-            let field_name = field.name().unwrap_or_default().to_string();
-            let content_type = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_ascii_lowercase();
-            if !limits.allowed_types.contains(&content_type) {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    code::UNSUPPORTED_MEDIA_TYPE,
-                    format!(
-                        "File type `{content_type}` is not allowed; allowed: {}",
-                        limits.allowed_types.join(", ")
-                    ),
-                )
-                .with_details(json!({ "field": field_name, "received": content_type, "allowed": limits.allowed_types })));
+            if let Some(file) = file_header(&field, limits)? {
+                break (field, file);
             }
-            let mut bytes = BytesMut::new();
-            // Count while reading, so an oversized file is refused without being buffered.
-            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                if bytes.len() + chunk.len() > limits.max_bytes {
-                    return Err(ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        code::PAYLOAD_TOO_LARGE,
-                        format!("File is larger than {} bytes", limits.max_bytes),
-                    )
-                    .with_details(json!({ "field": field_name, "maxBytes": limits.max_bytes })));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            check_content(&bytes, &content_type, &field_name)?;
-            return Ok(Some(UploadedFile {
-                field: field_name,
-                file_name: safe_file_name(&client_name),
-                content_type,
-                bytes: bytes.freeze(),
-            }));
+        };
+        let mut bytes = BytesMut::new();
+        // Count while reading, so an oversized file is refused without being buffered.
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            check_size(bytes.len() + chunk.len(), limits, &file.field)?;
+            bytes.extend_from_slice(&chunk);
         }
-        Ok(None)
+        check_content(&bytes, &file.content_type, &file.field)?;
+        Ok(Some(UploadedFile {
+            field: file.field,
+            file_name: file.file_name,
+            content_type: file.content_type,
+            bytes: bytes.freeze(),
+        }))
     }
+
+    /// The next file field, like [`next_file`](Self::next_file), written into `dir` as it
+    /// arrives under a fresh server-made name: memory holds one chunk, not the file. The
+    /// first bytes are checked against the declared type before anything is written; a
+    /// file refused on the way (too large, a broken body, a client that goes away) leaves
+    /// nothing behind.
+    pub async fn save_next_file(
+        &mut self,
+        limits: &UploadLimits,
+        dir: &Path,
+    ) -> Result<Option<SavedFile>, ApiError> {
+        use tokio::io::AsyncWriteExt as _;
+
+        let (mut field, file) = loop {
+            let Some(field) = self.0.next_field().await.map_err(multipart_error)? else {
+                return Ok(None);
+            };
+            if let Some(file) = file_header(&field, limits)? {
+                break (field, file);
+            }
+        };
+        let mut head = BytesMut::new();
+        let mut ended = false;
+        while head.len() < SNIFF_LEN {
+            match field.chunk().await.map_err(multipart_error)? {
+                Some(chunk) => {
+                    check_size(head.len() + chunk.len(), limits, &file.field)?;
+                    head.extend_from_slice(&chunk);
+                }
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        check_content(&head, &file.content_type, &file.field)?;
+
+        tokio::fs::create_dir_all(dir).await?;
+        let name = format!(
+            "{}.{}",
+            uuid::Uuid::new_v4(),
+            extension_for(&file.content_type)
+        );
+        let path = dir.join(&name);
+        // Written under a hidden name, renamed when whole: a reader never sees half a file.
+        let part_path = dir.join(format!(".{name}.part"));
+        let part = PartFile(Some(part_path.clone()));
+        let mut out = tokio::fs::File::create(&part_path).await?;
+        out.write_all(&head).await?;
+        let mut size = head.len();
+        if !ended {
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                size += chunk.len();
+                check_size(size, limits, &file.field)?;
+                out.write_all(&chunk).await?;
+            }
+        }
+        out.flush().await?;
+        drop(out);
+        tokio::fs::rename(&part_path, &path).await?;
+        part.disarm();
+        Ok(Some(SavedFile {
+            field: file.field,
+            file_name: file.file_name,
+            content_type: file.content_type,
+            size: size as u64,
+            name,
+            path,
+        }))
+    }
+}
+
+/// What `field` says of itself when it is a file (has a file name), with its type checked
+/// against `limits`; `None` for a field that is not a file.
+fn file_header(field: &Field<'_>, limits: &UploadLimits) -> Result<Option<FileHeader>, ApiError> {
+    let Some(client_name) = field.file_name() else {
+        return Ok(None);
+    };
+    let field_name = field.name().unwrap_or_default().to_string();
+    let content_type = field
+        .content_type()
+        .unwrap_or("application/octet-stream")
+        .to_ascii_lowercase();
+    if !limits.allowed_types.contains(&content_type) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "File type `{content_type}` is not allowed; allowed: {}",
+                limits.allowed_types.join(", ")
+            ),
+        )
+        .with_details(json!({ "field": field_name, "received": content_type, "allowed": limits.allowed_types })));
+    }
+    Ok(Some(FileHeader {
+        field: field_name,
+        file_name: safe_file_name(client_name),
+        content_type,
+    }))
+}
+
+/// What a file field says of itself, checked.
+struct FileHeader {
+    field: String,
+    file_name: Option<String>,
+    content_type: String,
+}
+
+/// 413 once `size` bytes are past the limit.
+fn check_size(size: usize, limits: &UploadLimits, field_name: &str) -> Result<(), ApiError> {
+    if size <= limits.max_bytes {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        code::PAYLOAD_TOO_LARGE,
+        format!("File is larger than {} bytes", limits.max_bytes),
+    )
+    .with_details(json!({ "field": field_name, "maxBytes": limits.max_bytes })))
 }
 
 /// The declared type is the client's word; the first bytes are the file's. For every type

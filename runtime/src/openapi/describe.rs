@@ -380,6 +380,23 @@ impl OpenApiOutput for Bytes {
     }
 }
 
+/// A file of any type, with the type in its `Content-Type`: `*/*`, bytes.
+impl OpenApiOutput for crate::download::Download {
+    fn describe(op: &mut Operation<'_>) {
+        let schema = op.binary_schema();
+        op.response(
+            "200",
+            "The file, with its own `Content-Type`",
+            Some(("*/*", schema)),
+        );
+        op.response_header(
+            "200",
+            "Content-Disposition",
+            "`inline` (or `attachment`) with the file's name.",
+        );
+    }
+}
+
 impl OpenApiOutput for Vec<u8> {
     fn describe(op: &mut Operation<'_>) {
         <Bytes as OpenApiOutput>::describe(op);
