@@ -255,6 +255,9 @@ pub struct Claims {
     pub role: String,
     pub iat: u64,
     pub exp: u64,
+    /// Who issued it and whom it is for: both `JWT_ISSUER`.
+    pub iss: String,
+    pub aud: String,
 }
 
 /// Signs and checks tokens with one HMAC secret (HS256 only: `alg: none` and other
@@ -264,21 +267,27 @@ pub struct Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     ttl: Duration,
+    issuer: String,
 }
 
 impl Tokens {
-    pub fn new(secret: &[u8], ttl: Duration) -> Self {
+    /// Tokens lasting `ttl`, issued by and for `issuer` (their `iss` and `aud`).
+    pub fn new(secret: &[u8], ttl: Duration, issuer: &str) -> Self {
         Tokens {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             ttl,
+            issuer: issuer.to_string(),
         }
     }
 
     /// A token for `user_id` that expires after the configured time.
     pub fn issue(&self, user_id: i64, role: &str) -> Result<String, ApiError> {
         let now = now_seconds();
-        self.issue_with_expiry(user_id, role, now, now + self.ttl.as_secs())
+        let expiry = now.checked_add(self.ttl.as_secs()).ok_or_else(|| {
+            ApiError::internal_from(std::io::Error::other("token expiry overflows"))
+        })?;
+        self.issue_with_expiry(user_id, role, now, expiry)
     }
 
     /// A token with explicit times, for tests of expiry.
@@ -294,6 +303,8 @@ impl Tokens {
             role: role.to_string(),
             iat,
             exp,
+            iss: self.issuer.clone(),
+            aud: self.issuer.clone(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal_from)
@@ -302,7 +313,9 @@ impl Tokens {
     /// The claims of a valid, unexpired token signed with our secret.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        validation.set_required_spec_claims(&["exp", "sub", "iat", "iss", "aud"]);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.issuer]);
         validation.leeway = 0;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map(|data| data.claims)
@@ -338,7 +351,7 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_expire() {
-        let tokens = Tokens::new(b"secret", Duration::from_secs(60));
+        let tokens = Tokens::new(&[7; 32], Duration::from_secs(60), "app");
         let token = tokens.issue(7, "user").unwrap();
         let claims = tokens.verify(&token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("7", "user"));
@@ -347,10 +360,14 @@ mod tests {
             tokens.verify(&old).unwrap_err().message(),
             "The token has expired"
         );
-        let other = Tokens::new(b"other", Duration::from_secs(60));
-        assert_eq!(
-            other.verify(&token).unwrap_err().message(),
-            "The token is not valid"
-        );
+        for other in [
+            Tokens::new(&[8; 32], Duration::from_secs(60), "app"),
+            Tokens::new(&[7; 32], Duration::from_secs(60), "another app"),
+        ] {
+            assert_eq!(
+                other.verify(&token).unwrap_err().message(),
+                "The token is not valid"
+            );
+        }
     }
 }

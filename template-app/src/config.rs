@@ -3,6 +3,16 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The shortest `JWT_SECRET` accepted: HS256's key is 256 bits, and anything shorter
+/// that a person types can be guessed offline from a single token.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The longest a token may live (30 days): a stolen one stays useful no longer.
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// The shortest a token may live: shorter ones expire before a client can use them.
+pub const MIN_TOKEN_TTL: Duration = Duration::from_secs(60);
+
 /// Everything the app reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -16,10 +26,13 @@ pub struct Config {
     /// `DB_MAX_CONNECTIONS` (default 8) and `DB_ACQUIRE_TIMEOUT_SECONDS` (default 5).
     pub max_connections: u32,
     pub acquire_timeout: Duration,
-    /// `JWT_SECRET`; `None` means "make one up and warn".
+    /// `JWT_SECRET`, at least [`MIN_SECRET_BYTES`] long; `None` means "make one up and warn".
     pub jwt_secret: Option<String>,
-    /// `JWT_TTL_SECONDS` (default one day).
+    /// `JWT_TTL_SECONDS` (default one day), at most [`MAX_TOKEN_TTL`].
     pub jwt_ttl: Duration,
+    /// `JWT_ISSUER` (default the app's crate name): the `iss` and `aud` of every token, and
+    /// the only ones accepted. Environments that share a secret need different values.
+    pub jwt_issuer: String,
     /// `LOGIN_RATE_PER_MINUTE` (default 10): login attempts per client address per minute.
     pub login_rate_per_minute: u32,
     /// `REGISTER_RATE_PER_MINUTE` (default 5): registrations per client address per minute.
@@ -62,8 +75,14 @@ impl Config {
             max_connections: u32::try_from(number("DB_MAX_CONNECTIONS", 8)?)
                 .map_err(|_| "DB_MAX_CONNECTIONS is too large".to_string())?,
             acquire_timeout: Duration::from_secs(number("DB_ACQUIRE_TIMEOUT_SECONDS", 5)?),
-            jwt_secret: var("JWT_SECRET"),
-            jwt_ttl: Duration::from_secs(number("JWT_TTL_SECONDS", 24 * 60 * 60)?),
+            jwt_secret: match var("JWT_SECRET") {
+                Some(secret) => Some(check_secret(secret)?),
+                None => None,
+            },
+            jwt_ttl: token_ttl(var("JWT_TTL_SECONDS"))?,
+            jwt_issuer: var("JWT_ISSUER")
+                .map(|issuer| issuer.trim().to_string())
+                .unwrap_or_else(|| env!("CARGO_PKG_NAME").to_string()),
             login_rate_per_minute: rate("LOGIN_RATE_PER_MINUTE", 10)?,
             register_rate_per_minute: rate("REGISTER_RATE_PER_MINUTE", 5)?,
             cors_origins: var("CORS_ORIGINS")
@@ -97,6 +116,7 @@ impl Config {
             acquire_timeout: Duration::from_secs(5),
             jwt_secret: Some("test-secret-test-secret-test-secret".to_string()),
             jwt_ttl: Duration::from_secs(3600),
+            jwt_issuer: env!("CARGO_PKG_NAME").to_string(),
             // Tests sign in many times from one (socket-less) client.
             login_rate_per_minute: 1_000,
             register_rate_per_minute: 1_000,
@@ -104,4 +124,34 @@ impl Config {
             cors_origins: Vec::new(),
         }
     }
+}
+
+/// The secret as given, or the one-line reason it is refused.
+pub fn check_secret(secret: String) -> Result<String, String> {
+    if secret.len() >= MIN_SECRET_BYTES {
+        return Ok(secret);
+    }
+    Err(format!(
+        "JWT_SECRET is {} bytes long; it must be at least {MIN_SECRET_BYTES} random bytes, \
+         or tokens can be forged: make one with `openssl rand -base64 48`",
+        secret.len()
+    ))
+}
+
+fn token_ttl(text: Option<String>) -> Result<Duration, String> {
+    let Some(text) = text else {
+        return Ok(Duration::from_secs(24 * 60 * 60));
+    };
+    let (min, max) = (MIN_TOKEN_TTL.as_secs(), MAX_TOKEN_TTL.as_secs());
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|seconds| (min..=max).contains(seconds))
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            format!(
+                "JWT_TTL_SECONDS={text} must be a whole number of seconds from {min} to {max} \
+                 (30 days)"
+            )
+        })
 }

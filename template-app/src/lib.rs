@@ -46,19 +46,33 @@ impl AppState {
     pub async fn start(config: &Config) -> Result<AppState, String> {
         let db = db::connect(config).await?;
         let secret = match &config.jwt_secret {
-            Some(secret) => secret.as_bytes().to_vec(),
+            // Checked here too, for configurations not read by `Config::from_env`.
+            Some(secret) => config::check_secret(secret.clone())?.into_bytes(),
             None => {
                 tracing::warn!(
                     "JWT_SECRET is not set: using a random secret for this run only. Tokens \
                      stop working when the server restarts, and replicas cannot share them. \
-                     Set JWT_SECRET in production."
+                     Set JWT_SECRET in production (`openssl rand -base64 48`)."
                 );
-                uuid::Uuid::new_v4().as_bytes().repeat(2)
+                let mut random = vec![0; 48];
+                argon2::password_hash::rand_core::RngCore::fill_bytes(
+                    &mut argon2::password_hash::rand_core::OsRng,
+                    &mut random,
+                );
+                random
             }
         };
+        if !(config::MIN_TOKEN_TTL..=config::MAX_TOKEN_TTL).contains(&config.jwt_ttl) {
+            return Err(format!(
+                "JWT_TTL_SECONDS={} must be from {} to {} (30 days)",
+                config.jwt_ttl.as_secs(),
+                config::MIN_TOKEN_TTL.as_secs(),
+                config::MAX_TOKEN_TTL.as_secs()
+            ));
+        }
         Ok(AppState {
             db,
-            tokens: auth::Tokens::new(&secret, config.jwt_ttl),
+            tokens: auth::Tokens::new(&secret, config.jwt_ttl, &config.jwt_issuer),
             data_dir: config.data_dir.clone(),
             login_limiter: Arc::new(rate_limit::AddressLimiter::new(
                 NonZeroU32::new(config.login_rate_per_minute).unwrap_or(NonZeroU32::MIN),

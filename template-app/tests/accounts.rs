@@ -254,3 +254,121 @@ async fn a_sign_in_check_goes_before_queued_new_passwords() {
         ["login", "register 1", "register 2"]
     );
 }
+
+// ---- M5, I4, I5: the signing secret and the tokens' claims ----
+
+/// Starts the binary with `settings` and expects it to refuse: a failed exit within
+/// 20 s; returns what it printed on stderr.
+fn refuses_to_start(settings: &[(&str, &str)]) -> String {
+    use std::process::{Command, Stdio};
+
+    let data = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_template-app"));
+    command
+        .env("DATA_DIR", data.path())
+        .env("PORT", "0")
+        .env("RUST_LOG", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in settings {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the app started with {settings:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+/// M5: `JWT_SECRET=secret` started silently, and the secret was cracked in 10 guesses.
+#[test]
+fn a_short_jwt_secret_refuses_to_start_and_says_how_to_make_one() {
+    for secret in ["secret", &"x".repeat(31)] {
+        let stderr = refuses_to_start(&[("JWT_SECRET", secret)]);
+        assert!(stderr.starts_with("error: JWT_SECRET "), "{stderr}");
+        assert!(stderr.contains("at least 32"), "{stderr}");
+        assert!(stderr.contains("openssl rand -base64 48"), "{stderr}");
+    }
+}
+
+/// I4: `JWT_TTL_SECONDS=18446744073709551615` made every login a 500 (an overflow).
+#[test]
+fn a_token_lifetime_out_of_bounds_refuses_to_start() {
+    for ttl in ["18446744073709551615", "31536000", "0"] {
+        let stderr = refuses_to_start(&[
+            ("JWT_SECRET", "a-long-enough-secret-for-this-test-0123"),
+            ("JWT_TTL_SECONDS", ttl),
+        ]);
+        assert!(
+            stderr.starts_with(&format!("error: JWT_TTL_SECONDS={ttl} ")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("2592000"), "{stderr}");
+    }
+}
+
+fn claims_of(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn signed(secret: &str, claims: &Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// I5: tokens had no `iss` or `aud`, so two environments sharing a secret accepted each
+/// other's. They carry both now, and a token without them, or for another, is refused.
+#[tokio::test]
+async fn tokens_carry_and_check_issuer_and_audience() {
+    let app = TestApp::new().await;
+    let registered = app
+        .register("ada@example.com", "Ada", "a long enough secret")
+        .await;
+    assert!(registered.status().is_success(), "{}", registered.text());
+    let session = app
+        .login("ada@example.com", "a long enough secret")
+        .await
+        .json();
+    let token = session["token"].as_str().unwrap();
+    let claims = claims_of(token);
+    assert_eq!(claims["iss"], env!("CARGO_PKG_NAME"), "{claims}");
+    assert_eq!(claims["aud"], env!("CARGO_PKG_NAME"), "{claims}");
+    let me = format!("/api/users/{}", session["user"]["id"]);
+    assert_eq!(app.get(&me, Some(token)).await.status(), StatusCode::OK);
+
+    let secret = app.config.jwt_secret.clone().unwrap();
+    let mut other = claims.clone();
+    other["aud"] = json!("staging");
+    other["iss"] = json!("staging");
+    let mut without = claims.clone();
+    without.as_object_mut().unwrap().remove("iss");
+    without.as_object_mut().unwrap().remove("aud");
+    for claims in [other, without] {
+        let reply = app.get(&me, Some(&signed(&secret, &claims))).await;
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "{claims}");
+        assert_eq!(reply.json()["error"]["message"], "The token is not valid");
+    }
+}

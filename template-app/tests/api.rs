@@ -136,8 +136,9 @@ async fn tokens_missing_invalid_or_expired_are_401() {
     assert_eq!(reply.json()["error"]["message"], "The token has expired");
 
     let forged = template_app::auth::Tokens::new(
-        b"someone else's secret",
+        b"someone else's secret, long enough",
         std::time::Duration::from_secs(60),
+        &app.config.jwt_issuer,
     )
     .issue(id, "admin")
     .unwrap();
@@ -171,7 +172,8 @@ async fn tokens_missing_invalid_or_expired_are_401() {
         )
         .unwrap()
     };
-    let good = json!({ "sub": id.to_string(), "role": "admin", "iat": now, "exp": now + 3600 });
+    let issuer = &app.config.jwt_issuer;
+    let good = json!({ "sub": id.to_string(), "role": "admin", "iat": now, "exp": now + 3600, "iss": issuer, "aud": issuer });
     assert_eq!(
         app.get(&uri, Some(&signed(good.clone()))).await.status(),
         StatusCode::OK,

@@ -12,7 +12,7 @@ fn sigterm_finishes_the_in_flight_request_then_exits() {
     let mut server = Command::new(env!("CARGO_BIN_EXE_template-app"))
         .env("DATA_DIR", data.path())
         .env("PORT", "0")
-        .env("JWT_SECRET", "shutdown-test-secret")
+        .env("JWT_SECRET", "shutdown-test-secret-at-least-32-bytes")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
