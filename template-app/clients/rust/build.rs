@@ -37,12 +37,6 @@ const EXCLUDED: &[Excluded] = &[
         operation_id: "getHealth",
         fails_with: "assertion failed: response_types.len() <= 1",
     },
-    // The same with the untyped `default` (`*/*`) of a handler returning `Response`:
-    // raw bytes and `ApiError` are two error types.
-    Excluded {
-        operation_id: "getFilesByPath",
-        fails_with: "assertion failed: response_types.len() <= 1",
-    },
 ];
 
 fn main() {

@@ -19,35 +19,32 @@ pub struct StoredFile {
     /// Where to read it: `/api/files/<name>`.
     url: String,
     content_type: String,
-    size: usize,
+    size: u64,
     /// The name the client sent, if any; not the stored one.
     original_name: Option<String>,
 }
 
 /// Stores one image (PNG, JPEG, GIF or WebP, at most 5 MiB) sent as a file field.
+///
+/// The file is written to disk as it arrives, never held whole in memory.
 pub async fn POST(
     State(state): State<AppState>,
     mut form: Multipart,
 ) -> ApiResult<Created<StoredFile>> {
     let file = form
-        .next_file(&UploadLimits::images(MAX_FILE))
+        .save_next_file(&UploadLimits::images(MAX_FILE), &state.upload_dir())
         .await?
         .ok_or_else(|| {
             ApiError::bad_request("Send an image as a file field of a multipart form")
         })?;
-    let stored = file.save_in(&state.upload_dir()).await?;
-    let name = stored
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let url = crate::routes::href::files_by_path([&name]).to_string();
+    let url = crate::routes::href::files_by_path([&file.name]).to_string();
     Ok(Created::new(
         url.clone(),
         StoredFile {
             url,
-            content_type: file.content_type.to_string(),
-            size: file.bytes.len(),
-            original_name: file.file_name.clone(),
+            content_type: file.content_type,
+            size: file.size,
+            original_name: file.file_name,
         },
     ))
 }

@@ -1,4 +1,5 @@
-//! `GET /api/files/{*path}`: files from the uploads folder, with their content type.
+//! `GET /api/files/{*path}`: files from the uploads folder, with their content type,
+//! streamed.
 //! `..`, absolute paths and anything that leaves the folder are refused; a missing file is
 //! a JSON 404.
 
@@ -7,7 +8,7 @@ use fsroute::prelude::*;
 use crate::{AppState, errors};
 
 /// An uploaded file, with its content type.
-pub async fn GET(State(state): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
+pub async fn GET(State(state): State<AppState>, Path(path): Path<String>) -> ApiResult<Download> {
     let root = state.upload_dir();
     // Every segment must be a plain name: no `..`, `.`, empty segments or backslashes.
     let plain = path.split('/').all(|segment| {
@@ -27,14 +28,7 @@ pub async fn GET(State(state): State<AppState>, Path(path): Path<String>) -> Api
     if !real_file.starts_with(&real_root) || !real_file.is_file() {
         return Err(ApiError::not_found(format!("File {path}")));
     }
-    let bytes = tokio::fs::read(&real_file).await?;
-    let content_type = mime_guess::from_path(&real_file).first_or_octet_stream();
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.essence_str().to_string()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    // Streamed as the client reads it, with headers that keep an uploaded file inert
+    // (nosniff, a sandboxing CSP, Content-Disposition, Cache-Control).
+    Download::open(&real_file).await
 }
