@@ -141,13 +141,18 @@ fn readme(name: &str) -> String {
          cargo test\n\nTry it:\n\n    curl localhost:3000/api/health\n    \
          curl -X POST localhost:3000/api/auth/register -H 'content-type: application/json' \\\n      \
          -d '{{\"email\":\"me@example.com\",\"name\":\"Me\",\"password\":\"correct horse\"}}'\n\n\
+         Registering never makes an admin: start the app with `ADMIN_EMAIL` and `ADMIN_PASSWORD` \
+         set to make one, or run `cargo run -- create-admin you@example.com` (the password on stdin).\n\n\
          The API's docs: http://127.0.0.1:3000/api/docs (its OpenAPI document: `/api/openapi.json`, \
          committed as `openapi.json`; after changing the API, \
          `FSROUTE_UPDATE_OPENAPI=1 cargo test --test openapi` updates it).\n\n\
          A typed TypeScript client, generated from `openapi.json`, is in `clients/typescript`: \
          `npm ci`, then `npm run generate` after the document changes, `npm run typecheck`, \
          and `npm run build && API_URL=http://127.0.0.1:3000 npm start` walks through the API.\n\n\
-         Configuration: `HOST`, `PORT`, `DATA_DIR`, `DATABASE_URL`, `JWT_SECRET`, `CORS_ORIGINS`, `RUST_LOG`.\n"
+         Configuration: `HOST`, `PORT`, `DATA_DIR`, `DATABASE_URL`, `JWT_SECRET` (at least 32 bytes: \
+         `openssl rand -base64 48`), `ADMIN_EMAIL`, `ADMIN_PASSWORD`, `CORS_ORIGINS`, `RUST_LOG`; \
+         the fsroute repository's docs/deploying.md lists them all, and docs/security.md says what \
+         the app defends against.\n"
     )
 }
 

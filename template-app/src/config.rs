@@ -40,10 +40,46 @@ pub struct Config {
     /// `TRUST_FORWARDED_FOR` (default off): take the client address from the last
     /// `X-Forwarded-For` entry. Turn it on only behind your own load balancer, which sets it.
     pub trust_forwarded_for: bool,
+    /// `ADMIN_EMAIL` and `ADMIN_PASSWORD`: an admin made at start-up if that email has no
+    /// account yet. Registration never makes admins.
+    pub admin: Option<AdminAccount>,
     /// `CORS_ORIGINS=https://a.example,https://b.example`: origins whose pages may call
     /// the API from a browser. Empty (the default): same-origin only, no CORS headers.
     pub cors_origins: Vec<String>,
 }
+
+/// The admin account `ADMIN_EMAIL` and `ADMIN_PASSWORD` ask for.
+#[derive(Clone)]
+pub struct AdminAccount {
+    /// Normalised (trimmed, lower case) and checked.
+    pub email: String,
+    pub password: String,
+}
+
+impl AdminAccount {
+    /// The account, or the one-line reason it cannot be made, naming the variables.
+    pub fn new(email: &str, password: String) -> Result<AdminAccount, String> {
+        let email = crate::accounts::normalize_email(email);
+        crate::accounts::check_email(&email)
+            .map_err(|why| format!("ADMIN_EMAIL={email}: {why}"))?;
+        crate::accounts::check_new_password(&password)
+            .map_err(|why| format!("ADMIN_PASSWORD is refused: {why}"))?;
+        Ok(AdminAccount { email, password })
+    }
+}
+
+// Never print the password.
+impl std::fmt::Debug for AdminAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminAccount")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The admin every `Config::for_data_dir` app starts with, for tests and tools.
+pub const TEST_ADMIN_EMAIL: &str = "admin@example.com";
+pub const TEST_ADMIN_PASSWORD: &str = "test admin password";
 
 impl Config {
     pub fn from_env() -> Result<Config, String> {
@@ -85,6 +121,26 @@ impl Config {
                 .unwrap_or_else(|| env!("CARGO_PKG_NAME").to_string()),
             login_rate_per_minute: rate("LOGIN_RATE_PER_MINUTE", 10)?,
             register_rate_per_minute: rate("REGISTER_RATE_PER_MINUTE", 5)?,
+            // The password as given: spaces may be part of it.
+            admin: match (
+                var("ADMIN_EMAIL"),
+                std::env::var("ADMIN_PASSWORD")
+                    .ok()
+                    .filter(|p| !p.is_empty()),
+            ) {
+                (None, None) => None,
+                (Some(email), Some(password)) => Some(AdminAccount::new(&email, password)?),
+                (Some(_), None) => {
+                    return Err("ADMIN_EMAIL is set but ADMIN_PASSWORD is not: set both to \
+                                make that admin at start-up, or neither"
+                        .to_string());
+                }
+                (None, Some(_)) => {
+                    return Err("ADMIN_PASSWORD is set but ADMIN_EMAIL is not: set both to \
+                                make that admin at start-up, or neither"
+                        .to_string());
+                }
+            },
             cors_origins: var("CORS_ORIGINS")
                 .unwrap_or_default()
                 .split(',')
@@ -104,7 +160,8 @@ impl Config {
         })
     }
 
-    /// Settings for tests and tools: everything under `data_dir`, a fixed secret.
+    /// Settings for tests and tools: everything under `data_dir`, a fixed secret, and an
+    /// admin ([`TEST_ADMIN_EMAIL`], [`TEST_ADMIN_PASSWORD`]).
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Config {
         let data_dir = data_dir.into();
         Config {
@@ -121,6 +178,10 @@ impl Config {
             login_rate_per_minute: 1_000,
             register_rate_per_minute: 1_000,
             trust_forwarded_for: false,
+            admin: Some(AdminAccount {
+                email: TEST_ADMIN_EMAIL.to_string(),
+                password: TEST_ADMIN_PASSWORD.to_string(),
+            }),
             cors_origins: Vec::new(),
         }
     }

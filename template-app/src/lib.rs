@@ -3,6 +3,7 @@
 //! Routes live in `app/api/**/route.rs`; `build.rs` turns them into `routes::router`.
 //! What they share lives here: configuration, the database, passwords and tokens.
 
+pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -45,6 +46,9 @@ impl AppState {
     /// Opens the database (creating and migrating it) and sets up signing.
     pub async fn start(config: &Config) -> Result<AppState, String> {
         let db = db::connect(config).await?;
+        if let Some(admin) = &config.admin {
+            users::bootstrap_admin(&db, admin).await?;
+        }
         let secret = match &config.jwt_secret {
             // Checked here too, for configurations not read by `Config::from_env`.
             Some(secret) => config::check_secret(secret.clone())?.into_bytes(),

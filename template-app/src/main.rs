@@ -1,7 +1,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use template_app::{AppState, Config, app, routes};
+use template_app::{AppState, Config, accounts, app, routes};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,6 +20,18 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        None => {}
+        Some("create-admin") => return create_admin(&config, args.collect()).await,
+        Some(other) => {
+            eprintln!(
+                "error: unknown command `{other}`: run with no arguments to serve, or \
+                 `create-admin EMAIL [NAME]` (the password on stdin or in ADMIN_PASSWORD)"
+            );
+            return ExitCode::from(2);
+        }
+    }
     let state = match AppState::start(&config).await {
         Ok(state) => state,
         Err(err) => {
@@ -62,6 +74,77 @@ async fn main() -> ExitCode {
         }
         Err(err) => {
             eprintln!("error: the server failed: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `create-admin EMAIL [NAME]`: makes an admin out of band, before or while the API
+/// runs, with the password from `ADMIN_PASSWORD` or the first line of stdin (never an
+/// argument, which other users of the machine can read). An existing account with that
+/// email becomes an admin with this password.
+async fn create_admin(config: &Config, args: Vec<String>) -> ExitCode {
+    let (email, name) = match args.as_slice() {
+        [email] => (email.clone(), None),
+        [email, name] => (email.clone(), Some(name.trim().to_string())),
+        _ => {
+            eprintln!(
+                "error: usage: create-admin EMAIL [NAME] (the password on stdin or in ADMIN_PASSWORD)"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let password = match std::env::var("ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
+        Some(password) => password,
+        None => {
+            let mut line = String::new();
+            if let Err(err) = std::io::stdin().read_line(&mut line) {
+                eprintln!("error: cannot read the password from stdin: {err}");
+                return ExitCode::from(2);
+            }
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let email = accounts::normalize_email(&email);
+    let checked = accounts::check_email(&email)
+        .map_err(|why| format!("{email}: {why}"))
+        .and_then(|()| {
+            accounts::check_new_password(&password)
+                .map_err(|why| format!("the password is refused: {why}"))
+        });
+    if let Err(err) = checked {
+        eprintln!("error: {err}");
+        return ExitCode::from(2);
+    }
+    let name = name
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or("Admin").to_string());
+    let made = async {
+        let db = template_app::db::connect(config).await?;
+        let hash = template_app::auth::hash_password_blocking(password)
+            .await
+            .map_err(|err| err.message().to_string())?;
+        template_app::users::make_admin(&db, &email, &name, &hash)
+            .await
+            .map_err(|err| err.message().to_string())
+    };
+    match made.await {
+        Ok((user, true)) => {
+            println!("created the admin {} (id {})", user.email, user.id);
+            ExitCode::SUCCESS
+        }
+        Ok((user, false)) => {
+            println!(
+                "{} (id {}) is now an admin, with the new password",
+                user.email, user.id
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
             ExitCode::FAILURE
         }
     }

@@ -3,8 +3,10 @@
 use fsroute::ApiError;
 use schemars::JsonSchema;
 use serde::Serialize;
-use sqlx::{AnyExecutor, FromRow};
+use sqlx::{AnyConnection, AnyExecutor, FromRow};
 
+use crate::auth;
+use crate::config::AdminAccount;
 use crate::db::Db;
 
 /// A user as the API shows it: never with the password.
@@ -23,6 +25,37 @@ pub struct User {
 impl User {
     pub fn is_admin(&self) -> bool {
         self.role == "admin"
+    }
+}
+
+/// A user as someone else sees them: the id and name. The email, role and creation time
+/// are there for the user themself and for admins only.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    pub id: i64,
+    pub name: String,
+    /// Only in your own profile, or for an admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Only in your own profile, or for an admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Only in your own profile, or for an admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+}
+
+impl UserProfile {
+    pub fn seen_by(user: User, viewer: &User) -> UserProfile {
+        let full = viewer.id == user.id || viewer.is_admin();
+        UserProfile {
+            id: user.id,
+            name: user.name,
+            email: full.then_some(user.email),
+            role: full.then_some(user.role),
+            created_at: full.then_some(user.created_at),
+        }
     }
 }
 
@@ -65,33 +98,14 @@ pub async fn find_for_login(db: &Db, email: &str) -> Result<Option<(User, String
     }))
 }
 
-/// Inserts a user. `role: None` makes the first user of the database `admin` and any
-/// later one `user`: registration claims the single `first_admin` row in the same
-/// transaction, so of two first sign-ups arriving at once (on two replicas, say) exactly
-/// one wins, and a sign-up that fails (a taken email) claims nothing.
+/// Inserts a user with `role` (`admin` or `user`); a taken email is a 409.
 pub async fn create(
     db: &Db,
     email: &str,
     name: &str,
     password_hash: &str,
-    role: Option<&str>,
+    role: &str,
 ) -> Result<User, ApiError> {
-    let mut tx = db.begin().await?;
-    let role = match role {
-        Some(role) => role,
-        None => {
-            let claimed = sqlx::query(
-                "INSERT INTO first_admin (claim) VALUES ('claimed') ON CONFLICT (claim) DO NOTHING",
-            )
-            .execute(&mut *tx)
-            .await?;
-            if claimed.rows_affected() == 1 {
-                "admin"
-            } else {
-                "user"
-            }
-        }
-    };
     let inserted = sqlx::query_as(concat!(
         "INSERT INTO users (email, name, password_hash, role, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING ",
@@ -102,17 +116,89 @@ pub async fn create(
     .bind(password_hash)
     .bind(role)
     .bind(crate::db::now_timestamp())
-    .fetch_one(&mut *tx)
+    .fetch_one(db)
     .await;
     match inserted {
-        Ok(user) => {
-            tx.commit().await?;
-            Ok(user)
-        }
+        Ok(user) => Ok(user),
         Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Err(ApiError::conflict(
             format!("A user with the email {email} already exists"),
         )),
         Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, ApiError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM users WHERE email = $1"
+    ))
+    .bind(email)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// `ADMIN_EMAIL`/`ADMIN_PASSWORD` at start-up: makes that admin when the email has no
+/// account. An admin already there is left as it is (its password too: the variables
+/// only bootstrap). An account someone registered with that email is not promoted — that
+/// would hand the API to whoever registered it first — and stops the start instead.
+pub async fn bootstrap_admin(db: &Db, admin: &AdminAccount) -> Result<(), String> {
+    let failed =
+        |err: ApiError| format!("cannot make the admin {}: {}", admin.email, err.message());
+    // Twice at most: a replica starting at the same moment may create it in between.
+    for _ in 0..2 {
+        match find_by_email(db, &admin.email).await.map_err(failed)? {
+            Some(user) if user.is_admin() => return Ok(()),
+            Some(_) => {
+                return Err(format!(
+                    "ADMIN_EMAIL={} belongs to an account that is not an admin (registered \
+                     by someone); if it is yours, make it the admin with `{} create-admin {}`, \
+                     or choose another ADMIN_EMAIL",
+                    admin.email,
+                    env!("CARGO_PKG_NAME"),
+                    admin.email
+                ));
+            }
+            None => {
+                let hash = auth::hash_password_blocking(admin.password.clone())
+                    .await
+                    .map_err(failed)?;
+                match create(db, &admin.email, "Admin", &hash, "admin").await {
+                    Ok(user) => {
+                        tracing::info!(id = user.id, email = %user.email, "admin created from ADMIN_EMAIL");
+                        return Ok(());
+                    }
+                    Err(err) if err.status() == axum::http::StatusCode::CONFLICT => continue,
+                    Err(err) => return Err(failed(err)),
+                }
+            }
+        }
+    }
+    Err(format!(
+        "cannot make the admin {}: its account keeps changing",
+        admin.email
+    ))
+}
+
+/// `create-admin`: a new admin, or the existing account with that email made an admin
+/// with this password (whoever had it before loses it). Whether it was created.
+pub async fn make_admin(
+    db: &Db,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+) -> Result<(User, bool), ApiError> {
+    let promoted: Option<User> = sqlx::query_as(concat!(
+        "UPDATE users SET role = 'admin', password_hash = $2 WHERE email = $1 RETURNING ",
+        columns!()
+    ))
+    .bind(email)
+    .bind(password_hash)
+    .fetch_optional(db)
+    .await?;
+    match promoted {
+        Some(user) => Ok((user, false)),
+        None => Ok((create(db, email, name, password_hash, "admin").await?, true)),
     }
 }
 
@@ -169,7 +255,8 @@ pub async fn list(
     Ok((users, total as u64))
 }
 
-/// Changes what is given; `None` leaves a column as it is.
+/// Changes what is given; `None` leaves a column as it is. A change that would leave no
+/// admin is a 409.
 pub async fn update(
     db: &Db,
     id: i64,
@@ -178,6 +265,10 @@ pub async fn update(
     password_hash: Option<&str>,
     role: Option<&str>,
 ) -> Result<Option<User>, ApiError> {
+    let mut tx = db.begin().await?;
+    if role.is_some() {
+        lock_admins(&mut tx).await?;
+    }
     let updated = sqlx::query_as(concat!(
         "UPDATE users SET email = COALESCE($1, email), name = COALESCE($2, name), \
          password_hash = COALESCE($3, password_hash), role = COALESCE($4, role) \
@@ -189,22 +280,61 @@ pub async fn update(
     .bind(password_hash)
     .bind(role)
     .bind(id)
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await;
-    match updated {
-        Ok(user) => Ok(user),
+    let updated = match updated {
+        Ok(user) => user,
         Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
-            Err(ApiError::conflict("A user with this email already exists"))
+            return Err(ApiError::conflict("A user with this email already exists"));
         }
-        Err(err) => Err(err.into()),
+        Err(err) => return Err(err.into()),
+    };
+    if role.is_some() && updated.is_some() {
+        an_admin_is_left(&mut tx).await?;
     }
+    tx.commit().await?;
+    Ok(updated)
 }
 
-/// Whether a row was deleted.
+/// Whether a row was deleted. Deleting the last admin is a 409.
 pub async fn delete(db: &Db, id: i64) -> Result<bool, ApiError> {
+    let mut tx = db.begin().await?;
+    lock_admins(&mut tx).await?;
     let result = sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
+    if result.rows_affected() > 0 {
+        an_admin_is_left(&mut tx).await?;
+    }
+    tx.commit().await?;
     Ok(result.rows_affected() > 0)
+}
+
+/// Before a change that may remove an admin: PostgreSQL locks the admins' rows, so that
+/// two such changes (two admins demoting each other on two replicas) take turns and the
+/// second sees the first; without it each would still count the other as an admin.
+/// SQLite needs nothing: the change's own write takes the database's one write lock, and
+/// the count after it sees every committed change.
+async fn lock_admins(tx: &mut AnyConnection) -> Result<(), ApiError> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE")
+            .fetch_all(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inside the change's transaction, after it: a 409 (and so a rollback) when no admin is
+/// left. Without one, nobody could ever make an admin through the API again.
+async fn an_admin_is_left(tx: &mut AnyConnection) -> Result<(), ApiError> {
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+        .fetch_one(&mut *tx)
+        .await?;
+    if admins == 0 {
+        return Err(ApiError::conflict(
+            "The last admin cannot stop being one: make another admin first",
+        ));
+    }
+    Ok(())
 }

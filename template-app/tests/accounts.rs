@@ -372,3 +372,344 @@ async fn tokens_carry_and_check_issuer_and_audience() {
         assert_eq!(reply.json()["error"]["message"], "The token is not valid");
     }
 }
+
+// ---- M4, M3, L6: who is an admin, who sees what ----
+
+/// M4: the first account registered became the admin, a race against anyone who could
+/// reach a fresh deployment first.
+#[tokio::test]
+async fn the_first_account_registered_is_not_an_admin() {
+    let app = TestApp::new().await;
+    let registered = app
+        .register("first@example.com", "First", "a long enough secret")
+        .await;
+    assert!(registered.status().is_success(), "{}", registered.text());
+    let session = app.login("first@example.com", "a long enough secret").await;
+    assert_eq!(session.json()["user"]["role"], "user");
+}
+
+/// M4: the admin comes from `ADMIN_EMAIL` and `ADMIN_PASSWORD` at start-up.
+#[test]
+fn the_admin_comes_from_admin_email_and_password_at_start_up() {
+    let app = AppProcess::start_sqlite(&[
+        ("ADMIN_EMAIL", " Boss@Example.com "),
+        ("ADMIN_PASSWORD", "the boss's long password"),
+    ]);
+    let (status, session) = app.call(
+        "POST",
+        "/api/auth/login",
+        None,
+        Some(&credentials("boss@example.com", "the boss's long password")),
+    );
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["user"]["role"], "admin");
+    let token = session["token"].as_str().unwrap();
+    let (status, listed) = app.call("GET", "/api/users", Some(token), None);
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["pagination"]["total"], 1);
+}
+
+fn sqlite_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}/app.db", dir.path().display())
+}
+
+fn register_plain_account(url: &str, email: &str) {
+    let app = AppProcess::start(url, &[]);
+    let (status, body) = app.call(
+        "POST",
+        "/api/auth/register",
+        None,
+        Some(&registration(email)),
+    );
+    assert!((200..300).contains(&status), "{body}");
+}
+
+/// M4: an `ADMIN_EMAIL` someone already registered is not made an admin behind the
+/// operator's back: the app refuses to start and says what to do.
+#[test]
+fn an_admin_email_registered_by_someone_else_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    register_plain_account(&url, "boss@example.com");
+    let stderr = refuses_to_start(&[
+        ("DATABASE_URL", &url),
+        ("JWT_SECRET", "a-long-enough-secret-for-this-test-0123"),
+        ("ADMIN_EMAIL", "boss@example.com"),
+        ("ADMIN_PASSWORD", "the boss's long password"),
+    ]);
+    assert!(
+        stderr.starts_with("error: ADMIN_EMAIL=boss@example.com "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("create-admin"), "{stderr}");
+    // Half a pair is a mistake too.
+    let stderr = refuses_to_start(&[
+        ("JWT_SECRET", "a-long-enough-secret-for-this-test-0123"),
+        ("ADMIN_EMAIL", "boss@example.com"),
+    ]);
+    assert!(stderr.contains("ADMIN_PASSWORD"), "{stderr}");
+}
+
+/// Runs `template-app create-admin ARGS` with `password` on stdin; its exit status,
+/// stdout and stderr. Fails if it is still running after 30 s (it started the server).
+fn create_admin(url: &str, args: &[&str], password: &str) -> (bool, String, String) {
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_template-app"))
+        .arg("create-admin")
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("PORT", "0")
+        .env("RUST_LOG", "off")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{password}").unwrap();
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`create-admin {args:?}` did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// M4: `template-app create-admin EMAIL` makes an admin out of band (the password on
+/// stdin), or promotes an existing account and gives it that password.
+#[test]
+fn create_admin_makes_or_promotes_an_admin_out_of_band() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let (ok, stdout, stderr) = create_admin(
+        &url,
+        &["root@example.com", "Root"],
+        "root's own long password",
+    );
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("root@example.com"), "{stdout}");
+    register_plain_account(&url, "owner@example.com");
+    let (ok, stdout, stderr) =
+        create_admin(&url, &["owner@example.com"], "the owner's new password");
+    assert!(ok, "{stdout}{stderr}");
+
+    let app = AppProcess::start(&url, &[]);
+    for (email, password) in [
+        ("root@example.com", "root's own long password"),
+        ("owner@example.com", "the owner's new password"),
+    ] {
+        let (status, session) = app.call(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(&credentials(email, password)),
+        );
+        assert_eq!(status, 200, "{email}: {session}");
+        assert_eq!(session["user"]["role"], "admin", "{email}");
+    }
+    let (status, _) = app.call(
+        "POST",
+        "/api/auth/login",
+        None,
+        Some(&credentials("owner@example.com", "a long enough secret")),
+    );
+    assert_eq!(status, 401, "the password of whoever registered it is gone");
+
+    // A weak password is refused, with the reason.
+    let (ok, _, stderr) = create_admin(&url, &["weak@example.com"], "short");
+    assert!(!ok);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+}
+
+async fn sign_up(app: &TestApp, email: &str, name: &str) -> (String, i64) {
+    let registered = app.register(email, name, "a long enough secret").await;
+    assert!(registered.status().is_success(), "{}", registered.text());
+    let session = app.login(email, "a long enough secret").await.json();
+    (
+        session["token"].as_str().unwrap().to_string(),
+        session["user"]["id"].as_i64().unwrap(),
+    )
+}
+
+/// M3: any signed-in user could list every user's email and role, and read anyone's.
+/// Listing is for admins; others see a user's id and name only.
+#[tokio::test]
+async fn only_admins_list_users_and_see_others_emails() {
+    let app = TestApp::new().await;
+    let (alice, alice_id) = sign_up(&app, "alice@example.com", "Alice").await;
+    let (_, bob_id) = sign_up(&app, "bob@example.com", "Bob").await;
+
+    let listed = app.get("/api/users?search=bob", Some(&alice)).await;
+    assert_eq!(listed.status(), StatusCode::FORBIDDEN, "{}", listed.text());
+    assert_eq!(listed.error_code(), Some("FORBIDDEN"));
+    let bob = app.get(&format!("/api/users/{bob_id}"), Some(&alice)).await;
+    assert_eq!(bob.status(), StatusCode::OK);
+    assert_eq!(bob.json(), json!({ "id": bob_id, "name": "Bob" }));
+    let me = app
+        .get(&format!("/api/users/{alice_id}"), Some(&alice))
+        .await
+        .json();
+    assert_eq!(me["email"], "alice@example.com");
+    assert_eq!(me["role"], "user");
+
+    let (admin, _) = app.admin().await;
+    let listed = app.get("/api/users?search=bob", Some(&admin)).await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    assert_eq!(listed.json()["data"][0]["email"], "bob@example.com");
+    let bob = app
+        .get(&format!("/api/users/{bob_id}"), Some(&admin))
+        .await
+        .json();
+    assert_eq!(bob["email"], "bob@example.com");
+    assert!(bob["createdAt"].is_string(), "{bob}");
+}
+
+/// L6: the only admin could demote or delete themself, and the API never had an admin
+/// again. That is now a 409; with a second admin it is allowed.
+#[tokio::test]
+async fn the_last_admin_cannot_demote_or_delete_themself() {
+    let app = TestApp::new().await;
+    let (admin, admin_id) = app.admin().await;
+    let me = format!("/api/users/{admin_id}");
+    let demoted = app
+        .call(
+            axum::http::Method::PATCH,
+            &me,
+            Some(&admin),
+            Some(json!({ "role": "user" })),
+        )
+        .await;
+    assert_eq!(demoted.status(), StatusCode::CONFLICT, "{}", demoted.text());
+    assert_eq!(
+        demoted.error_message(),
+        Some("The last admin cannot stop being one: make another admin first")
+    );
+    let deleted = app
+        .call(axum::http::Method::DELETE, &me, Some(&admin), None)
+        .await;
+    assert_eq!(deleted.status(), StatusCode::CONFLICT, "{}", deleted.text());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+            .await,
+        1
+    );
+
+    let second = app
+        .call(
+            axum::http::Method::POST,
+            "/api/users",
+            Some(&admin),
+            Some(json!({ "email": "second@example.com", "name": "Second", "password": "a long enough secret", "role": "admin" })),
+        )
+        .await;
+    assert_eq!(second.status(), StatusCode::CREATED, "{}", second.text());
+    let deleted = app
+        .call(axum::http::Method::DELETE, &me, Some(&admin), None)
+        .await;
+    assert_eq!(
+        deleted.status(),
+        StatusCode::NO_CONTENT,
+        "{}",
+        deleted.text()
+    );
+}
+
+/// L6, concurrently: two admins demoting each other at the same moment (on two
+/// replicas, say) must not both succeed. Runs on PostgreSQL too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    let app = TestApp::new().await;
+    let (root, _) = app.admin().await;
+    let created = app
+        .call(
+            axum::http::Method::POST,
+            "/api/users",
+            Some(&root),
+            Some(json!({ "email": "a@example.com", "name": "A", "password": "a long enough secret", "role": "admin" })),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text());
+    let a_id = created.json()["id"].as_i64().unwrap();
+    // Only A and B are admins from here on.
+    let (_, b_id) = sign_up(&app, "b@example.com", "B").await;
+    let promote = |id: i64, token: String| {
+        let app = &app;
+        async move {
+            let reply = app
+                .call(
+                    axum::http::Method::PATCH,
+                    &format!("/api/users/{id}"),
+                    Some(&token),
+                    Some(json!({ "role": "admin" })),
+                )
+                .await;
+            assert_eq!(reply.status(), StatusCode::OK, "{}", reply.text());
+        }
+    };
+    promote(b_id, root.clone()).await;
+    let root_id = app.admin().await.1;
+    let (a, _) = sign_up_existing(&app, "a@example.com").await;
+    promote(root_id, a.clone()).await;
+    let demoted = app
+        .call(
+            axum::http::Method::PATCH,
+            &format!("/api/users/{root_id}"),
+            Some(&a),
+            Some(json!({ "role": "user" })),
+        )
+        .await;
+    assert_eq!(demoted.status(), StatusCode::OK, "{}", demoted.text());
+
+    for round in 0..10 {
+        let (a, _) = sign_up_existing(&app, "a@example.com").await;
+        let (b, _) = sign_up_existing(&app, "b@example.com").await;
+        let demote = |id: i64, token: String| {
+            let app = &app;
+            async move {
+                app.call(
+                    axum::http::Method::PATCH,
+                    &format!("/api/users/{id}"),
+                    Some(&token),
+                    Some(json!({ "role": "user" })),
+                )
+                .await
+                .status()
+            }
+        };
+        let (one, other) = tokio::join!(demote(b_id, a.clone()), demote(a_id, b.clone()));
+        let admins = app
+            .count("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+            .await;
+        assert_eq!(admins, 1, "round {round}: {one} and {other}");
+        // Whichever is still an admin promotes the other again.
+        let (survivor, demoted_id) = if one == StatusCode::OK {
+            (a, b_id)
+        } else {
+            (b, a_id)
+        };
+        promote(demoted_id, survivor).await;
+    }
+}
+
+/// Signs in to an account that exists; the token and id.
+async fn sign_up_existing(app: &TestApp, email: &str) -> (String, i64) {
+    let session = app.login(email, "a long enough secret").await;
+    assert_eq!(session.status(), StatusCode::OK, "{}", session.text());
+    let session = session.json();
+    (
+        session["token"].as_str().unwrap().to_string(),
+        session["user"]["id"].as_i64().unwrap(),
+    )
+}

@@ -36,7 +36,7 @@ async fn register_then_login() {
     assert_eq!(first.status(), StatusCode::CREATED);
     let body = first.json();
     assert_eq!(body["email"], "ada@example.com");
-    assert_eq!(body["role"], "admin", "the first user is the admin");
+    assert_eq!(body["role"], "user", "registering never makes an admin");
     assert!(body.get("password").is_none() && body.get("passwordHash").is_none());
     assert_eq!(
         first.header("location"),
@@ -317,7 +317,7 @@ async fn a_deleted_account_token_stops_working() {
 
 async fn admin_with_users(count: usize) -> (TestApp, String) {
     let app = TestApp::new().await;
-    let (admin, _) = app.sign_up("admin@example.com").await;
+    let (admin, _) = app.admin().await;
     for i in 0..count {
         let reply = app
             .call(
@@ -415,7 +415,7 @@ fn urlencode(text: &str) -> String {
 #[tokio::test]
 async fn only_admins_create_users_and_users_change_only_themselves() {
     let app = TestApp::new().await;
-    let (admin, admin_id) = app.sign_up("admin@example.com").await;
+    let (admin, admin_id) = app.admin().await;
     let (user, user_id) = app.sign_up("user@example.com").await;
 
     let reply = app
@@ -514,7 +514,7 @@ async fn only_admins_create_users_and_users_change_only_themselves() {
 #[tokio::test]
 async fn missing_users_are_404_and_delete_is_204() {
     let app = TestApp::new().await;
-    let (admin, _) = app.sign_up("admin@example.com").await;
+    let (admin, _) = app.admin().await;
     let (_, user_id) = app.sign_up("user@example.com").await;
     let missing = app.get("/api/users/999", Some(&admin)).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
@@ -569,9 +569,9 @@ async fn posts_with_tags_and_visibility() {
         "the author comes from the token"
     );
 
-    // Bob's draft is his alone; the published post is everyone's. Alice is the admin here,
-    // so use a third user to see what others see.
+    // Bob's draft is his alone; the published post is everyone's.
     let (carol, _) = app.sign_up("carol@example.com").await;
+    let (admin, _) = app.admin().await;
     let draft_uri = format!("/api/posts/{}", draft["id"]);
     assert_eq!(
         app.get(&draft_uri, Some(&carol)).await.status(),
@@ -583,6 +583,10 @@ async fn posts_with_tags_and_visibility() {
     );
     assert_eq!(
         app.get(&draft_uri, Some(&alice)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&draft_uri, Some(&admin)).await.status(),
         StatusCode::OK,
         "admins see all"
     );
@@ -976,7 +980,8 @@ async fn blank_tags_are_refused() {
 #[tokio::test]
 async fn pages_past_the_end_of_any_table_are_empty() {
     let app = TestApp::new().await;
-    let (token, _) = app.sign_up("ada@example.com").await;
+    // The admin can list both; it is the only user and writes the only post.
+    let (token, _) = app.admin().await;
     app.call(
         Method::POST,
         "/api/posts",

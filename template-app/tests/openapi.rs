@@ -221,7 +221,7 @@ async fn the_documented_sort_values_are_the_ones_the_handler_takes() {
     assert_eq!(order, &serde_json::json!(["asc", "desc"]));
 
     let app = common::TestApp::new().await;
-    let (token, _) = app.sign_up("ada@example.com").await;
+    let (token, _) = app.admin().await;
     for sort in sortable {
         for order in ["asc", "desc"] {
             let uri = format!("/api/users?sortBy={sort}&order={order}");

@@ -100,50 +100,31 @@ async fn two_replicas_share_users_posts_and_sessions_and_lose_no_write() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_first_sign_up_while_another_is_in_flight_does_not_make_a_second_admin() {
+async fn replicas_starting_at_once_with_the_same_admin_make_one() {
     if postgres_or_skip("replicas").is_none() {
         return;
     }
     let url = fresh_postgres_database().await.unwrap();
-    let app = AppProcess::start(&url, &[]);
-
-    // Another replica's first sign-up, caught mid-transaction: it has claimed the admin
-    // role and inserted its user, but not committed yet. A check for "no users yet"
-    // would not see it.
-    let mut other = sqlx::AnyConnection::connect(&url).await.unwrap();
-    let mut in_flight = other.begin().await.unwrap();
-    sqlx::query("INSERT INTO first_admin (claim) VALUES ('claimed')")
-        .execute(&mut *in_flight)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO users (email, name, password_hash, role, created_at) \
-         VALUES ('other@example.com', 'Other', 'x', 'admin', '2026-01-01T00:00:00.000Z')",
-    )
-    .execute(&mut *in_flight)
-    .await
-    .unwrap();
-
-    let signing_up = std::thread::spawn(move || {
-        let account =
-            json!({ "email": "second@example.com", "name": "S", "password": "password123" });
-        let answer = app.call(
-            "POST",
-            "/api/auth/register",
-            None,
-            Some(&account.to_string()),
-        );
-        (app, answer)
+    let admin = [
+        ("ADMIN_EMAIL", "boss@example.com"),
+        ("ADMIN_PASSWORD", "the boss's long password"),
+    ];
+    // Each finds no admin and creates it; the one that loses the insert finds it made.
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| AppProcess::start(&url, &admin));
+        let b = scope.spawn(|| AppProcess::start(&url, &admin));
+        (a.join().unwrap(), b.join().unwrap())
     });
-    // Give the sign-up time to reach the database and wait there for the claim.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    in_flight.commit().await.unwrap();
-    let (_app, (status, user)) = signing_up.join().unwrap();
-    assert_eq!(status, 201, "{user}");
-    assert_eq!(user["role"], "user", "the in-flight sign-up was first");
-
+    let login =
+        json!({ "email": "boss@example.com", "password": "the boss's long password" }).to_string();
+    for replica in [&a, &b] {
+        let (status, session) = replica.call("POST", "/api/auth/login", None, Some(&login));
+        assert_eq!(status, 200, "{session}");
+        assert_eq!(session["user"]["role"], "admin");
+    }
+    let mut db = sqlx::AnyConnection::connect(&url).await.unwrap();
     let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
-        .fetch_one(&mut other)
+        .fetch_one(&mut db)
         .await
         .unwrap();
     assert_eq!(admins, 1);

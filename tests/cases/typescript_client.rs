@@ -63,6 +63,9 @@ async fn the_client_program_walks_through_the_running_template() {
         Command::new("node")
             .arg("dist/main.js")
             .env("API_URL", &base_url)
+            // The admin `for_data_dir` makes, for the program's admin step.
+            .env("ADMIN_EMAIL", template_app::config::TEST_ADMIN_EMAIL)
+            .env("ADMIN_PASSWORD", template_app::config::TEST_ADMIN_PASSWORD)
             .current_dir(program)
             .output()
             .unwrap()
@@ -76,8 +79,9 @@ async fn the_client_program_walks_through_the_running_template() {
     // Each step printed what the server answered; the list and upload lines carry values
     // only a working server produces.
     for step in [
-        "registered user 1 (admin) at /api/users/1",
+        "registered user 2 (user) at /api/users/2",
         "paged through 3 posts two at a time: 3, 2, 1",
+        "as the admin: ts-",
         "uploaded 70 bytes, served back from /api/files/",
         "chat streamed ",
         "ok: every step answered as the contract says",

@@ -1,10 +1,11 @@
 """Schemathesis hooks for the template app's run (`tests/cases/schemathesis.rs`).
 
-The run signs in once, as the app's first user (its admin), and sends that token with
-every request. Schemathesis reads the user's id from the token (the JWT `sub`) and, on
+The run signs in once, as the app's admin (made at start-up from its configuration), and
+sends that token with every request. Schemathesis reads the user's id from the token (the JWT `sub`) and, on
 purpose, aims generated requests at it: one `DELETE /api/users/{that id}` and every
 later request is a 401, one `PATCH` with `role: user` and the admin operations are 403.
-Both are correct answers, but the rest of the run would test only the sign-in check.
+Both are correct answers, but the rest of the run would test only the sign-in check. (The
+last admin cannot be demoted or deleted, but the run makes admins of its own first.)
 
 So the only cases dropped are those two, against that one account. Deleting and demoting
 other accounts (the ones Schemathesis registers and creates itself) is still generated,

@@ -7,6 +7,11 @@ use fsroute::test::{TestClient, TestResponse};
 use serde_json::{Value, json};
 use template_app::{AppState, Config, app};
 
+/// The admin every test app starts with (`Config::for_data_dir`).
+pub use template_app::config::{
+    TEST_ADMIN_EMAIL as ADMIN_EMAIL, TEST_ADMIN_PASSWORD as ADMIN_PASSWORD,
+};
+
 pub struct TestApp {
     /// Sends requests to the app's router: `app.client.get("/api/health").await`.
     pub client: TestClient,
@@ -90,6 +95,17 @@ impl TestApp {
             registered.text()
         );
         let session = self.login(email, "password123").await.json();
+        (
+            session["token"].as_str().unwrap().to_string(),
+            session["user"]["id"].as_i64().unwrap(),
+        )
+    }
+
+    /// Signs in as the admin `Config::for_data_dir` creates at start-up; the token and id.
+    pub async fn admin(&self) -> (String, i64) {
+        let session = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(session.status(), StatusCode::OK, "{}", session.text());
+        let session = session.json();
         (
             session["token"].as_str().unwrap().to_string(),
             session["user"]["id"].as_i64().unwrap(),

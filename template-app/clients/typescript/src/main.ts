@@ -1,13 +1,18 @@
 // Walks through the template app's API with the typed client, as a front end would:
-// register, log in, write posts with tags, page through and search lists, read one back,
-// upload a file, read the chat stream. Each step checks what the server answered and the
-// program exits non-zero at the first surprise.
+// register, log in, write posts with tags, page through lists, read one back, upload a
+// file, read the chat stream; then, as the server's admin, search the users. Each step
+// checks what the server answered and the program exits non-zero at the first surprise.
 //
-//     npm run build && API_URL=http://127.0.0.1:3000 npm start
+//     npm run build && API_URL=http://127.0.0.1:3000 ADMIN_EMAIL=… ADMIN_PASSWORD=… npm start
+//
+// ADMIN_EMAIL and ADMIN_PASSWORD are the server's own (its admin is made from them); without
+// them the admin's step is skipped.
 import { authenticate, connect, type Schemas } from "./api.js";
 
 const baseUrl = process.env.API_URL ?? "http://127.0.0.1:3000";
 const api = connect(baseUrl);
+const adminEmail = process.env.ADMIN_EMAIL;
+const adminPassword = process.env.ADMIN_PASSWORD;
 
 function expect(condition: unknown, what: string, reply?: unknown): asserts condition {
   if (!condition) {
@@ -91,10 +96,11 @@ async function main(): Promise<void> {
   const badPage = await api.GET("/api/posts", { params: { query: { limit: 1000 } } });
   expect(badPage.response.status === 400 && badPage.error?.error.code === "INVALID_QUERY", "limit over the maximum is a 400", badPage.error);
 
-  const found = await api.GET("/api/users", { params: { query: { search: run, sortBy: "id", order: "desc" } } });
-  expect(found.data, "search users", found.error);
-  expect(found.data.data.length === 1 && found.data.data[0]?.email === email, "search finds exactly the new user", found.data);
-  console.log(`searched users for "${run}": ${found.data.data.map((user) => user.email).join(", ")}`);
+  // Users see their own account whole; the list of users is the admin's.
+  const profile = await api.GET("/api/users/{id}", { params: { path: { id: me.id } } });
+  expect(profile.data?.email === email && profile.data.role === "user", "your own account has your email and role", profile.data);
+  const directory = await api.GET("/api/users", { params: { query: { search: run } } });
+  expect(directory.response.status === 403 && directory.error?.error.code === "FORBIDDEN", "only admins list users", directory.error);
 
   // One by id, and one that does not exist.
   const one = await api.GET("/api/posts/{id}", { params: { path: { id: first.id } } });
@@ -135,6 +141,19 @@ async function main(): Promise<void> {
   expect(events.last === "done" && events.data.at(-1) === "[DONE]", "the stream ends with event: done", events);
   expect(tokens.length > 0, "the reply has tokens", events);
   console.log(`chat streamed ${tokens.length} tokens: ${tokens.join("").trim()}`);
+
+  if (adminEmail && adminPassword) {
+    const admin = connect(baseUrl);
+    const session = await admin.POST("/api/auth/login", { body: { email: adminEmail, password: adminPassword } });
+    expect(session.data?.user.role === "admin", "the admin signs in", session.error);
+    authenticate(admin, session.data.token);
+    const found = await admin.GET("/api/users", { params: { query: { search: run, sortBy: "id", order: "desc" } } });
+    expect(found.data, "search users", found.error);
+    expect(found.data.data.length === 1 && found.data.data[0]?.email === email, "search finds exactly the new user", found.data);
+    console.log(`searched users for "${run}" as the admin: ${found.data.data.map((user) => user.email).join(", ")}`);
+  } else {
+    console.log("skipped searching users: set ADMIN_EMAIL and ADMIN_PASSWORD to the server's admin");
+  }
 
   console.log("ok: every step answered as the contract says");
 }

@@ -34,7 +34,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new account; the first one registered is the admin. */
+        /** A new account (a user; admins are made by the operator). */
         post: operations["postAuthRegister"];
         delete?: never;
         options?: never;
@@ -146,10 +146,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Stores one image (PNG, JPEG, GIF or WebP, at most 5 MiB) sent as a file field.
-         * @description The file is written to disk as it arrives, never held whole in memory.
-         */
+        /** Stores one image (PNG, JPEG, GIF or WebP, at most 5 MiB) sent as a file field. */
         post: operations["postUpload"];
         delete?: never;
         options?: never;
@@ -164,7 +161,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users, a page at a time, optionally searched and sorted. */
+        /** Users, a page at a time, optionally searched and sorted; admins only. */
         get: operations["getUsers"];
         put?: never;
         /** Creates a user; admins only. */
@@ -182,12 +179,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Anyone's account. */
+        /**
+         * A user's id and name; all of your own account, or of anyone's as an admin.
+         * @description The email, role and creation time are left out of other users' accounts.
+         */
         get: operations["getUsersById"];
         /** Replaces your account (anyone's, as an admin): `email` and `name` are required. */
         put: operations["putUsersById"];
         post?: never;
-        /** Deletes your account (anyone's, as an admin). */
+        /** Deletes your account (anyone's, as an admin); not the last admin's. */
         delete: operations["deleteUsersById"];
         options?: never;
         head?: never;
@@ -335,7 +335,7 @@ export interface components {
             contentType: string;
             /** @description The name the client sent, if any; not the stored one. */
             originalName: string | null;
-            /** Format: uint64 */
+            /** Format: uint */
             size: number;
             /** @description Where to read it: `/api/files/<name>`. */
             url: string;
@@ -357,6 +357,21 @@ export interface components {
             email?: string | null;
             name?: string | null;
             password?: string | null;
+            role?: string | null;
+        };
+        /**
+         * @description A user as someone else sees them: the id and name. The email, role and creation time
+         *     are there for the user themself and for admins only.
+         */
+        UserProfile: {
+            /** @description Only in your own profile, or for an admin. */
+            createdAt?: string | null;
+            /** @description Only in your own profile, or for an admin. */
+            email?: string | null;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description Only in your own profile, or for an admin. */
             role?: string | null;
         };
         /** @description PUT sends `email` and `name`; the password and role keep their values when left out. */
@@ -591,28 +606,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file, with its own `Content-Type` */
-            200: {
-                headers: {
-                    /** @description `inline` (or `attachment`) with the file's name. */
-                    "Content-Disposition"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "*/*": string;
-                };
-            };
             /** @description The body, query or path parameters could not be read: `INVALID_JSON`, `INVALID_BODY`, `INVALID_FORM`, `INVALID_QUERY`, `INVALID_PATH_PARAM`, `INVALID_MULTIPART` or `INVALID_CURSOR`, with the field in `details`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "*/*": unknown;
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            "4XX": components["responses"]["Error"];
-            "5XX": components["responses"]["Error"];
+            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Any response (the handler builds it by hand) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                };
+            };
         };
     };
     getHealth: {
@@ -1210,7 +1242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["UserProfile"];
                 };
             };
             /** @description The body, query or path parameters could not be read: `INVALID_JSON`, `INVALID_BODY`, `INVALID_FORM`, `INVALID_QUERY`, `INVALID_PATH_PARAM`, `INVALID_MULTIPART` or `INVALID_CURSOR`, with the field in `details`. */

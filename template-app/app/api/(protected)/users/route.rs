@@ -1,5 +1,5 @@
-//! `GET /api/users?page=&limit=&search=&sortBy=&order=` lists users;
-//! `POST /api/users` (admins only) creates one.
+//! `GET /api/users?page=&limit=&search=&sortBy=&order=` lists users and
+//! `POST /api/users` creates one; admins only.
 
 use fsroute::error::code;
 use fsroute::prelude::*;
@@ -27,12 +27,17 @@ pub struct ListQuery {
     order: Option<String>,
 }
 
-/// Users, a page at a time, optionally searched and sorted.
+/// Users, a page at a time, optionally searched and sorted; admins only.
 pub async fn GET(
     State(state): State<AppState>,
+    Extension(me): Extension<User>,
     page: Pagination,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Paginated<User>> {
+    // The directory holds every email and who the admins are.
+    if !me.is_admin() {
+        return Err(ApiError::forbidden("Only admins can list users"));
+    }
     let sort_by = query.sort_by.as_deref().unwrap_or("id");
     let Some((_, column)) = users::SORTABLE.iter().find(|(name, _)| *name == sort_by) else {
         let allowed: Vec<&str> = users::SORTABLE.iter().map(|(name, _)| *name).collect();
@@ -91,7 +96,7 @@ pub async fn POST(
     let hash = auth::hash_password_blocking(form.password).await?;
     let email = form.email.trim().to_lowercase();
     let role = form.role.as_deref().unwrap_or("user");
-    let user = users::create(&state.db, &email, form.name.trim(), &hash, Some(role)).await?;
+    let user = users::create(&state.db, &email, form.name.trim(), &hash, role).await?;
     Ok(Created::new(
         crate::routes::href::users_by_id(user.id),
         user,

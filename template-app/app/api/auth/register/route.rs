@@ -1,6 +1,7 @@
-//! `POST /api/auth/register` `{email, name, password}` → 201 with the user. The first
-//! user registered is the admin. At most `REGISTER_RATE_PER_MINUTE` registrations per
-//! client address, then 429 with `Retry-After`.
+//! `POST /api/auth/register` `{email, name, password}` → 201 with the user, who is never
+//! an admin (admins are made by the operator, docs/security.md). At most
+//! `REGISTER_RATE_PER_MINUTE` registrations per client address, then 429 with
+//! `Retry-After`.
 
 use std::net::SocketAddr;
 
@@ -32,14 +33,14 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     next.run(request).await
 }
 
-/// A new account; the first one registered is the admin.
+/// A new account (a user; admins are made by the operator).
 pub async fn POST(
     State(state): State<AppState>,
     Valid(Json(form)): Valid<Json<Registration>>,
 ) -> ApiResult<Created<User>> {
     let hash = auth::hash_password_blocking(form.password).await?;
     let email = form.email.trim().to_lowercase();
-    let user = users::create(&state.db, &email, form.name.trim(), &hash, None).await?;
+    let user = users::create(&state.db, &email, form.name.trim(), &hash, "user").await?;
     Ok(Created::new(
         crate::routes::href::users_by_id(user.id),
         user,

@@ -1,17 +1,25 @@
-//! `/api/users/{id}`: read anyone; change or delete yourself, or anyone as an admin.
+//! `/api/users/{id}`: read anyone's name, and all of your own account; change or delete
+//! yourself, or anyone as an admin. The last admin cannot be demoted or deleted.
 
 use fsroute::prelude::*;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::users::UserProfile;
 use crate::{AppState, User, auth, users};
 
-/// Anyone's account.
-pub async fn GET(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<User>> {
+/// A user's id and name; all of your own account, or of anyone's as an admin.
+///
+/// The email, role and creation time are left out of other users' accounts.
+pub async fn GET(
+    State(state): State<AppState>,
+    Extension(me): Extension<User>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserProfile>> {
     users::find(&state.db, id)
         .await?
-        .map(Json)
+        .map(|user| Json(UserProfile::seen_by(user, &me)))
         .ok_or_else(|| ApiError::not_found(format!("User {id}")))
 }
 
@@ -100,7 +108,7 @@ pub async fn PATCH(
     apply(&state, &me, id, changes).await
 }
 
-/// Deletes your account (anyone's, as an admin).
+/// Deletes your account (anyone's, as an admin); not the last admin's.
 pub async fn DELETE(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
