@@ -146,7 +146,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stores one image (PNG, JPEG, GIF or WebP, at most 5 MiB) sent as a file field. */
+        /**
+         * Stores one image (PNG, JPEG, GIF or WebP, at most 5 MiB) sent as a file field.
+         * @description The file is written to disk as it arrives, never held whole in memory.
+         */
         post: operations["postUpload"];
         delete?: never;
         options?: never;
@@ -335,7 +338,7 @@ export interface components {
             contentType: string;
             /** @description The name the client sent, if any; not the stored one. */
             originalName: string | null;
-            /** Format: uint */
+            /** Format: uint64 */
             size: number;
             /** @description Where to read it: `/api/files/<name>`. */
             url: string;
@@ -606,45 +609,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The file, with its own `Content-Type` */
+            200: {
+                headers: {
+                    /** @description `inline` (or `attachment`) with the file's name. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
             /** @description The body, query or path parameters could not be read: `INVALID_JSON`, `INVALID_BODY`, `INVALID_FORM`, `INVALID_QUERY`, `INVALID_PATH_PARAM`, `INVALID_MULTIPART` or `INVALID_CURSOR`, with the field in `details`. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "*/*": unknown;
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "*/*": unknown;
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "*/*": unknown;
-                    "application/json": components["schemas"]["ApiError"];
-                };
-            };
-            /** @description Any response (the handler builds it by hand) */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "*/*": unknown;
-                };
-            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
         };
     };
     getHealth: {
