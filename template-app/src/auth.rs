@@ -258,6 +258,9 @@ pub struct Claims {
     /// Who issued it and whom it is for: both `JWT_ISSUER`.
     pub iss: String,
     pub aud: String,
+    /// The account's token version when issued; a password, email or role change (or
+    /// signing out everywhere) raises it, and the token stops working.
+    pub ver: i64,
 }
 
 /// Signs and checks tokens with one HMAC secret (HS256 only: `alg: none` and other
@@ -281,13 +284,13 @@ impl Tokens {
         }
     }
 
-    /// A token for `user_id` that expires after the configured time.
-    pub fn issue(&self, user_id: i64, role: &str) -> Result<String, ApiError> {
+    /// A token for `user_id` at its token `version`, expiring after the configured time.
+    pub fn issue(&self, user_id: i64, role: &str, version: i64) -> Result<String, ApiError> {
         let now = now_seconds();
         let expiry = now.checked_add(self.ttl.as_secs()).ok_or_else(|| {
             ApiError::internal_from(std::io::Error::other("token expiry overflows"))
         })?;
-        self.issue_with_expiry(user_id, role, now, expiry)
+        self.issue_with_expiry(user_id, role, version, now, expiry)
     }
 
     /// A token with explicit times, for tests of expiry.
@@ -295,6 +298,7 @@ impl Tokens {
         &self,
         user_id: i64,
         role: &str,
+        version: i64,
         iat: u64,
         exp: u64,
     ) -> Result<String, ApiError> {
@@ -305,6 +309,7 @@ impl Tokens {
             exp,
             iss: self.issuer.clone(),
             aud: self.issuer.clone(),
+            ver: version,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal_from)
@@ -352,10 +357,10 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_expire() {
         let tokens = Tokens::new(&[7; 32], Duration::from_secs(60), "app");
-        let token = tokens.issue(7, "user").unwrap();
+        let token = tokens.issue(7, "user", 0).unwrap();
         let claims = tokens.verify(&token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("7", "user"));
-        let old = tokens.issue_with_expiry(7, "user", 1, 2).unwrap();
+        let old = tokens.issue_with_expiry(7, "user", 0, 1, 2).unwrap();
         assert_eq!(
             tokens.verify(&old).unwrap_err().message(),
             "The token has expired"

@@ -7,3 +7,6 @@ pub const RATE_LIMITED: &str = "RATE_LIMITED";
 
 /// 400: a file path with `..`, `.`, an empty segment or a backslash in it.
 pub const INVALID_PATH: &str = "INVALID_PATH";
+
+/// 403: changing your own email or password with a `currentPassword` that is not right.
+pub const INVALID_CURRENT_PASSWORD: &str = "INVALID_CURRENT_PASSWORD";

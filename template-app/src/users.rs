@@ -76,15 +76,48 @@ pub async fn find(db: impl AnyExecutor<'_>, id: i64) -> Result<Option<User>, Api
     )
 }
 
-/// The user and the stored hash, for login.
-pub async fn find_for_login(db: &Db, email: &str) -> Result<Option<(User, String)>, ApiError> {
-    let row: Option<(i64, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, email, name, role, created_at, password_hash FROM users WHERE email = $1",
+/// What a sign-in needs: the user, the stored hash and the token version.
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    pub token_version: i64,
+}
+
+/// The account with this email, for a sign-in or a current-password check.
+pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<Credentials>, ApiError> {
+    type Row = (i64, String, String, String, String, String, i64);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, email, name, role, created_at, password_hash, token_version \
+         FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(id, email, name, role, created_at, hash)| {
+    Ok(row.map(
+        |(id, email, name, role, created_at, password_hash, token_version)| Credentials {
+            user: User {
+                id,
+                email,
+                name,
+                role,
+                created_at,
+            },
+            password_hash,
+            token_version,
+        },
+    ))
+}
+
+/// The user a token names, with the account's current token version.
+pub async fn find_session(db: &Db, id: i64) -> Result<Option<(User, i64)>, ApiError> {
+    type Row = (i64, String, String, String, String, i64);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, email, name, role, created_at, token_version FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(id, email, name, role, created_at, version)| {
         (
             User {
                 id,
@@ -93,9 +126,18 @@ pub async fn find_for_login(db: &Db, email: &str) -> Result<Option<(User, String
                 role,
                 created_at,
             },
-            hash,
+            version,
         )
     }))
+}
+
+/// Every token issued so far for `id` stops working.
+pub async fn end_sessions(db: &Db, id: i64) -> Result<(), ApiError> {
+    sqlx::query("UPDATE users SET token_version = token_version + 1 WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// Inserts a user with `role` (`admin` or `user`); a taken email is a 409.
@@ -189,7 +231,8 @@ pub async fn make_admin(
     password_hash: &str,
 ) -> Result<(User, bool), ApiError> {
     let promoted: Option<User> = sqlx::query_as(concat!(
-        "UPDATE users SET role = 'admin', password_hash = $2 WHERE email = $1 RETURNING ",
+        "UPDATE users SET role = 'admin', password_hash = $2, \
+         token_version = token_version + 1 WHERE email = $1 RETURNING ",
         columns!()
     ))
     .bind(email)
@@ -255,8 +298,9 @@ pub async fn list(
     Ok((users, total as u64))
 }
 
-/// Changes what is given; `None` leaves a column as it is. A change that would leave no
-/// admin is a 409.
+/// Changes what is given; `None` leaves a column as it is. A new password, or a changed
+/// email or role, ends the account's sessions (its token version goes up). A change that
+/// would leave no admin is a 409.
 pub async fn update(
     db: &Db,
     id: i64,
@@ -271,7 +315,9 @@ pub async fn update(
     }
     let updated = sqlx::query_as(concat!(
         "UPDATE users SET email = COALESCE($1, email), name = COALESCE($2, name), \
-         password_hash = COALESCE($3, password_hash), role = COALESCE($4, role) \
+         password_hash = COALESCE($3, password_hash), role = COALESCE($4, role), \
+         token_version = token_version + CASE WHEN $3 IS NOT NULL \
+           OR COALESCE($1, email) <> email OR COALESCE($4, role) <> role THEN 1 ELSE 0 END \
          WHERE id = $5 RETURNING ",
         columns!()
     ))

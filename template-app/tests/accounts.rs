@@ -713,3 +713,186 @@ async fn sign_up_existing(app: &TestApp, email: &str) -> (String, i64) {
         session["user"]["id"].as_i64().unwrap(),
     )
 }
+
+// ---- M2: credentials ----
+
+async fn patch(app: &TestApp, id: i64, token: &str, body: Value) -> fsroute::test::TestResponse {
+    app.call(
+        axum::http::Method::PATCH,
+        &format!("/api/users/{id}"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+/// M2: a token outlived a password change (the owner's or an admin's reset), so a
+/// stolen one could not be evicted. Now every token issued before the change is a 401.
+#[tokio::test]
+async fn a_password_change_ends_the_sessions_from_before() {
+    let app = TestApp::new().await;
+    let (old, alice) = sign_up(&app, "alice@example.com", "Alice").await;
+    let (other_device, _) = sign_up_existing(&app, "alice@example.com").await;
+    let me = format!("/api/users/{alice}");
+    let changed = patch(
+        &app,
+        alice,
+        &old,
+        json!({ "password": "a new long secret", "currentPassword": "a long enough secret" }),
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::OK, "{}", changed.text());
+    for token in [&old, &other_device] {
+        let reply = app.get(&me, Some(token)).await;
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "{}", reply.text());
+        assert_eq!(
+            reply.error_message(),
+            Some("The token is no longer valid: sign in again")
+        );
+    }
+    let session = app.login("alice@example.com", "a new long secret").await;
+    assert_eq!(session.status(), StatusCode::OK);
+    let new = session.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(app.get(&me, Some(&new)).await.status(), StatusCode::OK);
+
+    // An admin's reset, after a compromise, evicts whoever holds the token.
+    let (admin, _) = app.admin().await;
+    let reset = patch(
+        &app,
+        alice,
+        &admin,
+        json!({ "password": "reset by the admin" }),
+    )
+    .await;
+    assert_eq!(reset.status(), StatusCode::OK, "{}", reset.text());
+    assert_eq!(
+        app.get(&me, Some(&new)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// M2: an email or role change ends the sessions from before too; a name change does not.
+#[tokio::test]
+async fn an_email_or_role_change_ends_the_sessions_from_before() {
+    let app = TestApp::new().await;
+    let (admin, _) = app.admin().await;
+    let (token, bob) = sign_up(&app, "bob@example.com", "Bob").await;
+    let me = format!("/api/users/{bob}");
+    let renamed = patch(&app, bob, &token, json!({ "name": "Robert" })).await;
+    assert_eq!(renamed.status(), StatusCode::OK, "{}", renamed.text());
+    assert_eq!(app.get(&me, Some(&token)).await.status(), StatusCode::OK);
+
+    let moved = patch(
+        &app,
+        bob,
+        &token,
+        json!({ "email": "robert@example.com", "currentPassword": "a long enough secret" }),
+    )
+    .await;
+    assert_eq!(moved.status(), StatusCode::OK, "{}", moved.text());
+    assert_eq!(
+        app.get(&me, Some(&token)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (token, _) = sign_up_existing(&app, "robert@example.com").await;
+    let promoted = patch(&app, bob, &admin, json!({ "role": "admin" })).await;
+    assert_eq!(promoted.status(), StatusCode::OK, "{}", promoted.text());
+    assert_eq!(
+        app.get(&me, Some(&token)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a token that says `user` for an admin is gone"
+    );
+}
+
+/// M2: `PATCH /api/users/{me}` changed the email or password with no current password,
+/// so a stolen token was enough to take the account over.
+#[tokio::test]
+async fn changing_your_own_email_or_password_needs_the_current_password() {
+    let app = TestApp::new().await;
+    let (token, alice) = sign_up(&app, "alice@example.com", "Alice").await;
+    for change in [
+        json!({ "password": "taken over for good" }),
+        json!({ "email": "thief@example.com" }),
+    ] {
+        let missing = patch(&app, alice, &token, change.clone()).await;
+        assert_eq!(
+            missing.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            missing.text()
+        );
+        assert!(
+            missing.json()["error"]["details"]["fieldErrors"]["currentPassword"].is_array(),
+            "{}",
+            missing.text()
+        );
+        let mut wrong = change.clone();
+        wrong["currentPassword"] = json!("a guess at the password");
+        let wrong = patch(&app, alice, &token, wrong).await;
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN, "{}", wrong.text());
+        assert_eq!(wrong.error_code(), Some("INVALID_CURRENT_PASSWORD"));
+    }
+    let put = app
+        .call(
+            axum::http::Method::PUT,
+            &format!("/api/users/{alice}"),
+            Some(&token),
+            Some(json!({ "email": "thief@example.com", "name": "Alice" })),
+        )
+        .await;
+    assert_eq!(
+        put.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        put.text()
+    );
+    assert_eq!(
+        app.login("alice@example.com", "a long enough secret")
+            .await
+            .status(),
+        StatusCode::OK,
+        "nothing changed"
+    );
+    // The same email again is no change; an admin changing someone else needs only their
+    // own token.
+    let same = app
+        .call(
+            axum::http::Method::PUT,
+            &format!("/api/users/{alice}"),
+            Some(&token),
+            Some(json!({ "email": "alice@example.com", "name": "Alice L." })),
+        )
+        .await;
+    assert_eq!(same.status(), StatusCode::OK, "{}", same.text());
+    let (admin, _) = app.admin().await;
+    let moved = patch(&app, alice, &admin, json!({ "email": "alice@example.org" })).await;
+    assert_eq!(moved.status(), StatusCode::OK, "{}", moved.text());
+}
+
+/// M2: there was no way to end one's sessions. `POST /api/auth/logout-all` ends every
+/// token issued so far.
+#[tokio::test]
+async fn logout_all_ends_every_session() {
+    let app = TestApp::new().await;
+    let (laptop, alice) = sign_up(&app, "alice@example.com", "Alice").await;
+    let (phone, _) = sign_up_existing(&app, "alice@example.com").await;
+    let out = app
+        .call(
+            axum::http::Method::POST,
+            "/api/auth/logout-all",
+            Some(&phone),
+            None,
+        )
+        .await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT, "{}", out.text());
+    let me = format!("/api/users/{alice}");
+    for token in [&laptop, &phone] {
+        assert_eq!(
+            app.get(&me, Some(token)).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (fresh, _) = sign_up_existing(&app, "alice@example.com").await;
+    assert_eq!(app.get(&me, Some(&fresh)).await.status(), StatusCode::OK);
+}

@@ -129,7 +129,7 @@ async fn tokens_missing_invalid_or_expired_are_401() {
     let expired = app
         .state
         .tokens
-        .issue_with_expiry(id, "admin", now - 7200, now - 3600)
+        .issue_with_expiry(id, "admin", 0, now - 7200, now - 3600)
         .unwrap();
     let reply = app.get(&uri, Some(&expired)).await;
     assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
@@ -140,7 +140,7 @@ async fn tokens_missing_invalid_or_expired_are_401() {
         std::time::Duration::from_secs(60),
         &app.config.jwt_issuer,
     )
-    .issue(id, "admin")
+    .issue(id, "admin", 0)
     .unwrap();
     assert_eq!(
         app.get(&uri, Some(&forged)).await.status(),
@@ -173,13 +173,13 @@ async fn tokens_missing_invalid_or_expired_are_401() {
         .unwrap()
     };
     let issuer = &app.config.jwt_issuer;
-    let good = json!({ "sub": id.to_string(), "role": "admin", "iat": now, "exp": now + 3600, "iss": issuer, "aud": issuer });
+    let good = json!({ "sub": id.to_string(), "role": "admin", "iat": now, "exp": now + 3600, "iss": issuer, "aud": issuer, "ver": 0 });
     assert_eq!(
         app.get(&uri, Some(&signed(good.clone()))).await.status(),
         StatusCode::OK,
         "the hand-made token is right when complete"
     );
-    for claim in ["sub", "exp", "role"] {
+    for claim in ["sub", "exp", "role", "ver"] {
         let mut claims = good.clone();
         claims.as_object_mut().unwrap().remove(claim);
         let reply = app.get(&uri, Some(&signed(claims))).await;
@@ -937,7 +937,7 @@ async fn put_requires_the_fields_it_replaces_and_keeps_the_others() {
             Method::PUT,
             &uri,
             Some(&token),
-            Some(json!({ "email": "ada@example.org", "name": "Ada L." })),
+            Some(json!({ "email": "ada@example.org", "name": "Ada L.", "currentPassword": "password123" })),
         )
         .await;
     assert_eq!(replaced.status(), StatusCode::OK, "{}", replaced.text());

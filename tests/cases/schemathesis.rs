@@ -192,7 +192,6 @@ fn run_schemathesis(program: &Path, url: &str, token: &str, user_id: i64, work: 
     let started = Instant::now();
     let mut child = Command::new(program)
         .args(["run", url, "--no-color", "--checks", CHECKS])
-        .args(["--header", &format!("Authorization: Bearer {token}")])
         .args(["--max-examples", &examples, "--seed", &seed])
         // No example database: each run starts from the seed alone, and nothing is
         // written outside the temporary folder.
@@ -201,6 +200,13 @@ fn run_schemathesis(program: &Path, url: &str, token: &str, user_id: i64, work: 
         .arg(&har)
         .env("SCHEMATHESIS_HOOKS", &hooks)
         .env("FSROUTE_SCHEMATHESIS_USER_ID", user_id.to_string())
+        // The hooks' auth provider sends the token (and a throw-away account's to
+        // `logout-all`, which would end the admin's).
+        .env("FSROUTE_SCHEMATHESIS_TOKEN", token)
+        .env(
+            "FSROUTE_SCHEMATHESIS_BASE_URL",
+            url.trim_end_matches("/api/openapi.json"),
+        )
         .current_dir(work)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log).unwrap())

@@ -84,6 +84,7 @@ async fn the_client_program_walks_through_the_running_template() {
         "as the admin: ts-",
         "uploaded 70 bytes, served back from /api/files/",
         "chat streamed ",
+        "signed out everywhere",
         "ok: every step answered as the contract says",
     ] {
         assert!(out.contains(step), "missing {step:?} in:\n{out}");

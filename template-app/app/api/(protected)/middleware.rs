@@ -45,8 +45,15 @@ async fn signed_in_user(state: &AppState, token: ApiResult<String>) -> ApiResult
         .sub
         .parse()
         .map_err(|_| ApiError::unauthorized("The token is not valid"))?;
-    // The account may have been deleted since the token was issued.
-    users::find(&state.db, id)
+    // The account may have been deleted since the token was issued, or its password,
+    // email or role changed (or its owner signed out everywhere).
+    let (user, version) = users::find_session(&state.db, id)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("The account no longer exists"))
+        .ok_or_else(|| ApiError::unauthorized("The account no longer exists"))?;
+    if version != claims.ver {
+        return Err(ApiError::unauthorized(
+            "The token is no longer valid: sign in again",
+        ));
+    }
+    Ok(user)
 }

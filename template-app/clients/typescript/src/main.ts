@@ -1,6 +1,7 @@
 // Walks through the template app's API with the typed client, as a front end would:
 // register, log in, write posts with tags, page through lists, read one back, upload a
-// file, read the chat stream; then, as the server's admin, search the users. Each step
+// file, read the chat stream, sign out everywhere; then, as the server's admin, search the
+// users. Each step
 // checks what the server answered and the program exits non-zero at the first surprise.
 //
 //     npm run build && API_URL=http://127.0.0.1:3000 ADMIN_EMAIL=… ADMIN_PASSWORD=… npm start
@@ -141,6 +142,13 @@ async function main(): Promise<void> {
   expect(events.last === "done" && events.data.at(-1) === "[DONE]", "the stream ends with event: done", events);
   expect(tokens.length > 0, "the reply has tokens", events);
   console.log(`chat streamed ${tokens.length} tokens: ${tokens.join("").trim()}`);
+
+  // Signing out everywhere ends every token of the account, this one included.
+  const out = await api.POST("/api/auth/logout-all");
+  expect(out.response.status === 204, "sign out everywhere", out.error);
+  const after = await api.GET("/api/posts");
+  expect(after.response.status === 401 && after.error?.error.code === "UNAUTHORIZED", "the token ended with the sessions", after.error);
+  console.log("signed out everywhere: the token is refused from now on");
 
   if (adminEmail && adminPassword) {
     const admin = connect(baseUrl);

@@ -25,6 +25,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Signs you out everywhere: every token issued to your account so far stops working. */
+        post: operations["postAuthLogoutAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/register": {
         parameters: {
             query?: never;
@@ -354,8 +371,14 @@ export interface components {
             /** @description `admin` or `user`. */
             role: string;
         };
-        /** @description PATCH sends any of the fields; those left out keep their values. */
+        /**
+         * @description PATCH sends any of the fields; those left out keep their values. Changing your own
+         *     email or password needs `currentPassword`; a new password, email or role ends the
+         *     account's sessions (sign in again).
+         */
         UserChanges: {
+            /** @description Your password now: needed to change your own email or password. */
+            currentPassword?: string | null;
             /** Format: email */
             email?: string | null;
             name?: string | null;
@@ -377,8 +400,13 @@ export interface components {
             /** @description Only in your own profile, or for an admin. */
             role?: string | null;
         };
-        /** @description PUT sends `email` and `name`; the password and role keep their values when left out. */
+        /**
+         * @description PUT sends `email` and `name`; the password and role keep their values when left out.
+         *     A different email or a password of your own needs `currentPassword`.
+         */
         UserReplacement: {
+            /** @description Your password now: needed to change your own email or password. */
+            currentPassword?: string | null;
             /** Format: email */
             email: string;
             name: string;
@@ -455,6 +483,35 @@ export interface operations {
             };
             /** @description The body parsed but breaks its validation rules (`VALIDATION_FAILED`, per-field messages in `details.fieldErrors`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    postAuthLogoutAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials (`UNAUTHORIZED`). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

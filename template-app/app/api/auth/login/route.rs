@@ -48,16 +48,19 @@ pub async fn POST(
     Valid(Json(login)): Valid<Json<Login>>,
 ) -> ApiResult<Json<Session>> {
     let email = login.email.trim().to_lowercase();
-    let found = users::find_for_login(&state.db, &email).await?;
+    let found = users::find_credentials(&state.db, &email).await?;
     // Verify against a dummy hash when there is no such user, so both cases take as long.
     let hash = found
         .as_ref()
-        .map(|(_, hash)| hash.clone())
+        .map(|found| found.password_hash.clone())
         .unwrap_or_else(|| auth::dummy_hash().to_string());
     let matches = auth::verify_password_blocking(login.password, hash).await?;
     match found {
-        Some((user, _)) if matches => {
-            let token = state.tokens.issue(user.id, &user.role)?;
+        Some(found) if matches => {
+            let user = found.user;
+            let token = state
+                .tokens
+                .issue(user.id, &user.role, found.token_version)?;
             Ok(Json(Session { token, user }))
         }
         _ => Err(ApiError::unauthorized("Invalid email or password")),

@@ -1,13 +1,15 @@
 //! `/api/users/{id}`: read anyone's name, and all of your own account; change or delete
 //! yourself, or anyone as an admin. The last admin cannot be demoted or deleted.
 
+use fsroute::error::code;
 use fsroute::prelude::*;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::json;
 
 use crate::users::UserProfile;
-use crate::{AppState, User, auth, users};
+use crate::{AppState, User, auth, errors, users};
 
 /// A user's id and name; all of your own account, or of anyone's as an admin.
 ///
@@ -23,8 +25,11 @@ pub async fn GET(
         .ok_or_else(|| ApiError::not_found(format!("User {id}")))
 }
 
-/// PATCH sends any of the fields; those left out keep their values.
+/// PATCH sends any of the fields; those left out keep their values. Changing your own
+/// email or password needs `currentPassword`; a new password, email or role ends the
+/// account's sessions (sign in again).
 #[derive(Deserialize, Validate, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 #[schemars(rename = "UserChanges")]
 pub struct Changes {
     #[garde(email, length(chars, max = 254))]
@@ -35,10 +40,15 @@ pub struct Changes {
     password: Option<String>,
     #[garde(pattern("^(admin|user)$"))]
     role: Option<String>,
+    /// Your password now: needed to change your own email or password.
+    #[garde(length(chars, max = 128))]
+    current_password: Option<String>,
 }
 
 /// PUT sends `email` and `name`; the password and role keep their values when left out.
+/// A different email or a password of your own needs `currentPassword`.
 #[derive(Deserialize, Validate, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 #[schemars(rename = "UserReplacement")]
 pub struct Replacement {
     #[garde(email, length(chars, max = 254))]
@@ -49,6 +59,9 @@ pub struct Replacement {
     password: Option<String>,
     #[garde(pattern("^(admin|user)$"))]
     role: Option<String>,
+    /// Your password now: needed to change your own email or password.
+    #[garde(length(chars, max = 128))]
+    current_password: Option<String>,
 }
 
 fn may_change(me: &User, id: i64) -> ApiResult<()> {
@@ -64,11 +77,16 @@ async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiRes
     if changes.role.is_some() && !me.is_admin() {
         return Err(ApiError::forbidden("Only admins can change roles"));
     }
+    let email = changes.email.map(|email| email.trim().to_lowercase());
+    // A stolen token alone must not be enough to take the account over for good.
+    let email_changes = email.as_ref().is_some_and(|email| *email != me.email);
+    if me.id == id && (changes.password.is_some() || email_changes) {
+        check_current_password(state, me, changes.current_password).await?;
+    }
     let hash = match changes.password {
         Some(password) => Some(auth::hash_password_blocking(password).await?),
         None => None,
     };
-    let email = changes.email.map(|email| email.trim().to_lowercase());
     users::update(
         &state.db,
         id,
@@ -80,6 +98,35 @@ async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiRes
     .await?
     .map(Json)
     .ok_or_else(|| ApiError::not_found(format!("User {id}")))
+}
+
+async fn check_current_password(
+    state: &AppState,
+    me: &User,
+    current: Option<String>,
+) -> ApiResult<()> {
+    let Some(current) = current else {
+        return Err(
+            ApiError::unprocessable("Validation failed for currentPassword")
+                .with_code(code::VALIDATION_FAILED)
+                .with_details(json!({
+                    "fieldErrors": {
+                        "currentPassword": ["needed to change your own email or password"]
+                    },
+                    "formErrors": [],
+                })),
+        );
+    };
+    let stored = users::find_credentials(&state.db, &me.email)
+        .await?
+        .map(|found| found.password_hash)
+        .unwrap_or_else(|| auth::dummy_hash().to_string());
+    if auth::verify_password_blocking(current, stored).await? {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("The current password is not right")
+            .with_code(errors::INVALID_CURRENT_PASSWORD))
+    }
 }
 
 /// Replaces your account (anyone's, as an admin): `email` and `name` are required.
@@ -94,6 +141,7 @@ pub async fn PUT(
         name: Some(user.name),
         password: user.password,
         role: user.role,
+        current_password: user.current_password,
     };
     apply(&state, &me, id, changes).await
 }
