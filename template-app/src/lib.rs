@@ -10,6 +10,7 @@ pub mod db;
 pub mod errors;
 pub mod posts;
 pub mod rate_limit;
+pub mod responses;
 pub mod users;
 
 use std::num::NonZeroU32;

@@ -86,7 +86,7 @@ async fn main() -> ExitCode {
 async fn create_admin(config: &Config, args: Vec<String>) -> ExitCode {
     let (email, name) = match args.as_slice() {
         [email] => (email.clone(), None),
-        [email, name] => (email.clone(), Some(name.trim().to_string())),
+        [email, name] => (email.clone(), Some(accounts::normalize_name(name))),
         _ => {
             eprintln!(
                 "error: usage: create-admin EMAIL [NAME] (the password on stdin or in ADMIN_PASSWORD)"
@@ -115,13 +115,15 @@ async fn create_admin(config: &Config, args: Vec<String>) -> ExitCode {
             accounts::check_new_password(&password)
                 .map_err(|why| format!("the password is refused: {why}"))
         });
+    let name = name
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or("Admin").to_string());
+    let checked = checked
+        .and_then(|()| accounts::check_name(&name).map_err(|why| format!("{name:?}: {why}")));
     if let Err(err) = checked {
         eprintln!("error: {err}");
         return ExitCode::from(2);
     }
-    let name = name
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| email.split('@').next().unwrap_or("Admin").to_string());
     let made = async {
         let db = template_app::db::connect(config).await?;
         let hash = template_app::auth::hash_password_blocking(password)

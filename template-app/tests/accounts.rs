@@ -33,7 +33,7 @@ fn registration_has_its_own_rate_limit_per_address() {
             None,
             Some(&registration(&format!("r{n}@example.com"))),
         );
-        assert_eq!(status, 201, "{body}");
+        assert_eq!(status, 202, "{body}");
     }
     let (status, head, body) = app.exchange(
         "POST",
@@ -102,7 +102,7 @@ fn a_flood_of_abandoned_registrations_does_not_stall_a_login() {
         None,
         Some(&registration("victim@example.com")),
     );
-    assert_eq!(status, 201, "{body}");
+    assert_eq!(status, 202, "{body}");
     let login = || {
         let started = Instant::now();
         let (status, body) = app.call(
@@ -169,7 +169,7 @@ fn a_full_hashing_queue_answers_503_with_retry_after() {
         clients.into_iter().map(|c| c.join().unwrap()).collect()
     });
     let busy: Vec<_> = answers.iter().filter(|(s, _, _)| *s == 503).collect();
-    let created = answers.iter().filter(|(s, _, _)| *s == 201).count();
+    let created = answers.iter().filter(|(s, _, _)| *s == 202).count();
     println!(
         "100 registrations at once: {created} created, {} answered 503",
         busy.len()
@@ -895,4 +895,208 @@ async fn logout_all_ends_every_session() {
     }
     let (fresh, _) = sign_up_existing(&app, "alice@example.com").await;
     assert_eq!(app.get(&me, Some(&fresh)).await.status(), StatusCode::OK);
+}
+
+// ---- L2, L1, L8, I3, I6: passwords, registration, names and emails, the header ----
+
+/// L2: `12345678`, `password` and eight spaces were all accepted.
+#[tokio::test]
+async fn weak_passwords_are_refused_with_the_reason() {
+    let app = TestApp::new().await;
+    for (password, reason) in [
+        ("12345678", "at least 10 characters"),
+        ("          ", "only spaces"),
+        ("password123", "too common"),
+        ("Password123", "too common"),
+        ("qwertyuiop", "too common"),
+    ] {
+        let reply = app.register("weak@example.com", "Weak", password).await;
+        assert_eq!(
+            reply.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{password:?}: {}",
+            reply.text()
+        );
+        let errors = &reply.json()["error"]["details"]["fieldErrors"]["password"];
+        assert!(
+            errors.to_string().contains(reason),
+            "{password:?}: {errors}"
+        );
+    }
+    let (admin, admin_id) = app.admin().await;
+    let created = app
+        .call(
+            axum::http::Method::POST,
+            "/api/users",
+            Some(&admin),
+            Some(json!({ "email": "x@example.com", "name": "X", "password": "1234567890" })),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let changed = patch(
+        &app,
+        admin_id,
+        &admin,
+        json!({ "password": "iloveyou12", "currentPassword": common::ADMIN_PASSWORD }),
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fine = app
+        .register("fine@example.com", "Fine", "a long enough secret")
+        .await;
+    assert!(fine.status().is_success(), "{}", fine.text());
+}
+
+/// L1: registering an email that exists was a 409 naming it, so anyone could check
+/// which emails have accounts. Both answers are now the same, and the existing account
+/// is untouched.
+#[tokio::test]
+async fn registration_answers_the_same_whether_or_not_the_email_is_taken() {
+    let app = TestApp::new().await;
+    let new = app
+        .register("ada@example.com", "Ada", "a long enough secret")
+        .await;
+    let taken = app
+        .register(" ADA@example.com", "Someone else", "another long secret")
+        .await;
+    assert_eq!(new.status(), StatusCode::ACCEPTED, "{}", new.text());
+    assert_eq!(taken.status(), new.status(), "{}", taken.text());
+    assert_eq!(taken.json(), new.json());
+    assert_eq!(taken.header("location"), None);
+    assert!(!taken.text().contains("already"), "{}", taken.text());
+    assert_eq!(
+        app.login("ada@example.com", "a long enough secret")
+            .await
+            .json()["user"]["name"],
+        "Ada"
+    );
+    assert_eq!(
+        app.login("ada@example.com", "another long secret")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// L8: names were validated before they were trimmed (`"   "` was stored as `""`) and
+/// kept newlines and escape codes; emails were checked before being trimmed.
+#[tokio::test]
+async fn names_and_emails_are_normalised_then_validated() {
+    let app = TestApp::new().await;
+    for (email, name, field) in [
+        ("a@example.com", "   ", "name"),
+        (
+            "a@example.com",
+            "Eve\n2026-12-01T00:00:00Z INFO fake log line",
+            "name",
+        ),
+        ("a@example.com", "\u{1b}[31mRed", "name"),
+        ("a@example.com", "Tab\there", "name"),
+        ("a\u{7}@example.com", "Bell", "email"),
+    ] {
+        let reply = app.register(email, name, "a long enough secret").await;
+        assert_eq!(
+            reply.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}: {}",
+            reply.text()
+        );
+        assert!(
+            reply.json()["error"]["details"]["fieldErrors"][field].is_array(),
+            "{name:?}: {}",
+            reply.text()
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users").await,
+        1,
+        "only the admin"
+    );
+
+    let reply = app
+        .register(
+            "  Ada@Example.COM ",
+            "  Ada Lovelace  ",
+            "a long enough secret",
+        )
+        .await;
+    assert!(reply.status().is_success(), "{}", reply.text());
+    let (token, id) = sign_up_existing(&app, "ada@example.com").await;
+    let me = app
+        .get(&format!("/api/users/{id}"), Some(&token))
+        .await
+        .json();
+    assert_eq!(me["name"], "Ada Lovelace");
+    assert_eq!(me["email"], "ada@example.com");
+    // A name of 100 letters between spaces fits once trimmed.
+    let long = format!("  {}  ", "n".repeat(100));
+    let renamed = patch(&app, id, &token, json!({ "name": long })).await;
+    assert_eq!(renamed.status(), StatusCode::OK, "{}", renamed.text());
+    for name in ["  ", "a\u{0}b", "line\nbreak"] {
+        let renamed = patch(&app, id, &token, json!({ "name": name })).await;
+        assert_eq!(
+            renamed.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}: {}",
+            renamed.text()
+        );
+    }
+}
+
+/// I3: `Authorization: bearer <token>` was a 401; the scheme ignores case (RFC 9110).
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let app = TestApp::new().await;
+    let (token, id) = sign_up(&app, "ada@example.com", "Ada").await;
+    let me = format!("/api/users/{id}");
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let reply = app
+            .client
+            .get(&me)
+            .header("authorization", format!("{scheme} {token}"))
+            .await;
+        assert_eq!(reply.status(), StatusCode::OK, "{scheme}: {}", reply.text());
+    }
+    for header in [
+        format!("Basic {token}"),
+        "Bearer".to_string(),
+        "Bearer ".to_string(),
+    ] {
+        let reply = app
+            .client
+            .get(&me)
+            .header("authorization", header.clone())
+            .await;
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "{header}");
+    }
+}
+
+/// I6: a token's `sub` of `+2` or `02` was read as user 2. Only the plain number is.
+#[tokio::test]
+async fn a_token_subject_is_read_strictly() {
+    let app = TestApp::new().await;
+    let (_, id) = sign_up(&app, "ada@example.com", "Ada").await;
+    let secret = app.config.jwt_secret.clone().unwrap();
+    let issuer = &app.config.jwt_issuer;
+    let now = template_app::auth::now_seconds();
+    let token = |sub: String| {
+        signed(
+            &secret,
+            &json!({ "sub": sub, "role": "user", "iat": now, "exp": now + 600, "iss": issuer, "aud": issuer, "ver": 0 }),
+        )
+    };
+    let me = format!("/api/users/{id}");
+    assert_eq!(
+        app.get(&me, Some(&token(id.to_string()))).await.status(),
+        StatusCode::OK
+    );
+    for sub in [
+        format!("+{id}"),
+        format!("0{id}"),
+        format!(" {id}"),
+        format!("{id}.0"),
+    ] {
+        let reply = app.get(&me, Some(&token(sub.clone()))).await;
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "sub {sub:?}");
+    }
 }

@@ -26,7 +26,7 @@ async fn requests_get_503_while_the_database_is_down_and_the_app_recovers() {
     let url = fresh_postgres_database().await.unwrap();
     let app = AppProcess::start(&url, &[("DB_ACQUIRE_TIMEOUT_SECONDS", "2")]);
 
-    let account = json!({ "email": "ada@example.com", "name": "Ada", "password": "password123" });
+    let account = json!({ "email": "ada@example.com", "name": "Ada", "password": "correct horse" });
     assert_eq!(
         app.call(
             "POST",
@@ -35,9 +35,9 @@ async fn requests_get_503_while_the_database_is_down_and_the_app_recovers() {
             Some(&account.to_string())
         )
         .0,
-        201
+        202
     );
-    let login = json!({ "email": "ada@example.com", "password": "password123" }).to_string();
+    let login = json!({ "email": "ada@example.com", "password": "correct horse" }).to_string();
     let (_, session) = app.call("POST", "/api/auth/login", None, Some(&login));
     let token = session["token"].as_str().unwrap().to_string();
     assert_eq!(app.call("GET", "/api/posts", Some(&token), None).0, 200);

@@ -23,15 +23,15 @@ async fn two_replicas_share_users_posts_and_sessions_and_lose_no_write() {
         (a.join().unwrap(), b.join().unwrap())
     });
 
-    let account = json!({ "email": "ada@example.com", "name": "Ada", "password": "password123" });
+    let account = json!({ "email": "ada@example.com", "name": "Ada", "password": "correct horse" });
     let (status, _) = a.call(
         "POST",
         "/api/auth/register",
         None,
         Some(&account.to_string()),
     );
-    assert_eq!(status, 201);
-    let login = json!({ "email": "ada@example.com", "password": "password123" }).to_string();
+    assert_eq!(status, 202);
+    let login = json!({ "email": "ada@example.com", "password": "correct horse" }).to_string();
     let (status, session) = b.call("POST", "/api/auth/login", None, Some(&login));
     assert_eq!(status, 200, "registered through A, signed in through B");
     let token = session["token"].as_str().unwrap().to_string();

@@ -79,7 +79,7 @@ async fn the_client_program_walks_through_the_running_template() {
     // Each step printed what the server answered; the list and upload lines carry values
     // only a working server produces.
     for step in [
-        "registered user 2 (user) at /api/users/2",
+        "registered and logged in as user 2 (user): TypeScript ",
         "paged through 3 posts two at a time: 3, 2, 1",
         "as the admin: ts-",
         "uploaded 70 bytes, served back from /api/files/",

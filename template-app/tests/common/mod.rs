@@ -87,14 +87,14 @@ impl TestApp {
 
     /// Registers and signs in; returns the token and the user's id.
     pub async fn sign_up(&self, email: &str) -> (String, i64) {
-        let registered = self.register(email, "Someone", "password123").await;
+        let registered = self.register(email, "Someone", "correct horse").await;
         assert_eq!(
             registered.status(),
-            StatusCode::CREATED,
+            StatusCode::ACCEPTED,
             "{}",
             registered.text()
         );
-        let session = self.login(email, "password123").await.json();
+        let session = self.login(email, "correct horse").await.json();
         (
             session["token"].as_str().unwrap().to_string(),
             session["user"]["id"].as_i64().unwrap(),

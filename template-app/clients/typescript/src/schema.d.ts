@@ -51,7 +51,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new account (a user; admins are made by the operator). */
+        /**
+         * Registers an account (a user; admins are made by the operator).
+         * @description The answer is the same 202 whether the email was free or not, so it tells no one who
+         *     has an account: sign in to use the new one. A taken email keeps its account and its
+         *     password.
+         */
         post: operations["postAuthRegister"];
         delete?: never;
         options?: never;
@@ -278,9 +283,14 @@ export interface components {
             title: string;
         };
         NewUser: {
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Trimmed and lower-cased.
+             */
             email: string;
+            /** @description Trimmed; no control characters (line breaks, tabs, escapes). */
             name: string;
+            /** @description At least 10 characters, not only spaces, and not one of the most common passwords. */
             password: string;
             /** @description `admin` or `user` (the default). */
             role?: string | null;
@@ -340,10 +350,19 @@ export interface components {
             message: string;
         };
         Registration: {
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Trimmed and lower-cased.
+             */
             email: string;
+            /** @description Trimmed; no control characters (line breaks, tabs, escapes). */
             name: string;
+            /** @description At least 10 characters, not only spaces, and not one of the most common passwords. */
             password: string;
+        };
+        /** @description The same whatever happened, so that registering does not tell who has an account. */
+        RegistrationReceived: {
+            message: string;
         };
         Session: {
             /** @description Send it as `Authorization: Bearer <token>`. */
@@ -379,9 +398,18 @@ export interface components {
         UserChanges: {
             /** @description Your password now: needed to change your own email or password. */
             currentPassword?: string | null;
-            /** Format: email */
-            email?: string | null;
-            name?: string | null;
+            /**
+             * Format: email
+             * @description Trimmed and lower-cased.
+             * @default null
+             */
+            email: string | null;
+            /**
+             * @description Trimmed; no control characters (line breaks, tabs, escapes).
+             * @default null
+             */
+            name: string | null;
+            /** @description At least 10 characters, not only spaces, and not one of the most common passwords. */
             password?: string | null;
             role?: string | null;
         };
@@ -407,9 +435,14 @@ export interface components {
         UserReplacement: {
             /** @description Your password now: needed to change your own email or password. */
             currentPassword?: string | null;
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Trimmed and lower-cased.
+             */
             email: string;
+            /** @description Trimmed; no control characters (line breaks, tabs, escapes). */
             name: string;
+            /** @description At least 10 characters, not only spaces, and not one of the most common passwords. */
             password?: string | null;
             role?: string | null;
         };
@@ -536,15 +569,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created */
-            201: {
+            /** @description Accepted */
+            202: {
                 headers: {
-                    /** @description The URL of what was created. */
-                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["RegistrationReceived"];
                 };
             };
             /** @description The body, query or path parameters could not be read: `INVALID_JSON`, `INVALID_BODY`, `INVALID_FORM`, `INVALID_QUERY`, `INVALID_PATH_PARAM`, `INVALID_MULTIPART` or `INVALID_CURSOR`, with the field in `details`. */

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{AppState, User, auth, users};
+use crate::{AppState, User, accounts, auth, users};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -73,11 +73,19 @@ pub async fn GET(
 
 #[derive(Deserialize, Validate, JsonSchema)]
 pub struct NewUser {
-    #[garde(email, length(chars, max = 254))]
+    /// Trimmed and lower-cased.
+    #[serde(deserialize_with = "accounts::email")]
+    #[garde(custom(accounts::email_rule))]
+    #[schemars(email, length(max = 254))]
     email: String,
-    #[garde(length(chars, min = 1, max = 100))]
+    /// Trimmed; no control characters (line breaks, tabs, escapes).
+    #[serde(deserialize_with = "accounts::name")]
+    #[garde(custom(accounts::name_rule))]
+    #[schemars(length(min = 1, max = 100))]
     name: String,
-    #[garde(length(chars, min = 8, max = 128))]
+    /// At least 10 characters, not only spaces, and not one of the most common passwords.
+    #[garde(custom(accounts::password_rule))]
+    #[schemars(length(min = 10, max = 128))]
     password: String,
     /// `admin` or `user` (the default).
     #[garde(pattern("^(admin|user)$"))]
@@ -94,9 +102,8 @@ pub async fn POST(
         return Err(ApiError::forbidden("Only admins can create users"));
     }
     let hash = auth::hash_password_blocking(form.password).await?;
-    let email = form.email.trim().to_lowercase();
     let role = form.role.as_deref().unwrap_or("user");
-    let user = users::create(&state.db, &email, form.name.trim(), &hash, role).await?;
+    let user = users::create(&state.db, &form.email, &form.name, &hash, role).await?;
     Ok(Created::new(
         crate::routes::href::users_by_id(user.id),
         user,

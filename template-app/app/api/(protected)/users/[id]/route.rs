@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::users::UserProfile;
-use crate::{AppState, User, auth, errors, users};
+use crate::{AppState, User, accounts, auth, errors, users};
 
 /// A user's id and name; all of your own account, or of anyone's as an admin.
 ///
@@ -32,11 +32,19 @@ pub async fn GET(
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "UserChanges")]
 pub struct Changes {
-    #[garde(email, length(chars, max = 254))]
+    /// Trimmed and lower-cased.
+    #[serde(default, deserialize_with = "accounts::optional_email")]
+    #[garde(custom(accounts::email_rule))]
+    #[schemars(email, length(max = 254))]
     email: Option<String>,
-    #[garde(length(chars, min = 1, max = 100))]
+    /// Trimmed; no control characters (line breaks, tabs, escapes).
+    #[serde(default, deserialize_with = "accounts::optional_name")]
+    #[garde(custom(accounts::name_rule))]
+    #[schemars(length(min = 1, max = 100))]
     name: Option<String>,
-    #[garde(length(chars, min = 8, max = 128))]
+    /// At least 10 characters, not only spaces, and not one of the most common passwords.
+    #[garde(custom(accounts::password_rule))]
+    #[schemars(length(min = 10, max = 128))]
     password: Option<String>,
     #[garde(pattern("^(admin|user)$"))]
     role: Option<String>,
@@ -51,11 +59,19 @@ pub struct Changes {
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "UserReplacement")]
 pub struct Replacement {
-    #[garde(email, length(chars, max = 254))]
+    /// Trimmed and lower-cased.
+    #[serde(deserialize_with = "accounts::email")]
+    #[garde(custom(accounts::email_rule))]
+    #[schemars(email, length(max = 254))]
     email: String,
-    #[garde(length(chars, min = 1, max = 100))]
+    /// Trimmed; no control characters (line breaks, tabs, escapes).
+    #[serde(deserialize_with = "accounts::name")]
+    #[garde(custom(accounts::name_rule))]
+    #[schemars(length(min = 1, max = 100))]
     name: String,
-    #[garde(length(chars, min = 8, max = 128))]
+    /// At least 10 characters, not only spaces, and not one of the most common passwords.
+    #[garde(custom(accounts::password_rule))]
+    #[schemars(length(min = 10, max = 128))]
     password: Option<String>,
     #[garde(pattern("^(admin|user)$"))]
     role: Option<String>,
@@ -77,7 +93,7 @@ async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiRes
     if changes.role.is_some() && !me.is_admin() {
         return Err(ApiError::forbidden("Only admins can change roles"));
     }
-    let email = changes.email.map(|email| email.trim().to_lowercase());
+    let email = changes.email;
     // A stolen token alone must not be enough to take the account over for good.
     let email_changes = email.as_ref().is_some_and(|email| *email != me.email);
     if me.id == id && (changes.password.is_some() || email_changes) {
@@ -91,7 +107,7 @@ async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiRes
         &state.db,
         id,
         email.as_deref(),
-        changes.name.as_deref().map(str::trim),
+        changes.name.as_deref(),
         hash.as_deref(),
         changes.role.as_deref(),
     )
