@@ -44,12 +44,15 @@ impl Default for Pagination {
 impl Pagination {
     pub const DEFAULT_LIMIT: u64 = 20;
     pub const MAX_LIMIT: u64 = 100;
+    /// The largest `page` accepted: at any `limit`, `(page - 1) * limit` still fits a
+    /// signed 64-bit SQL `OFFSET`. A larger one is a 400, as the page of a number too big
+    /// to mean anything; unchecked, it made `offset() as i64` negative, which SQLite read
+    /// as the first page and PostgreSQL refused with a 500 (security review L3).
+    pub const MAX_PAGE: u64 = i64::MAX as u64 / Pagination::MAX_LIMIT;
 
     /// Rows to skip: `(page - 1) * limit`, at most `i64::MAX`, so it fits SQL's `OFFSET`
-    /// (`offset() as i64`); a page that far is past the end, an empty page.
+    /// (`offset() as i64`) even for a `Pagination` built by hand.
     pub fn offset(&self) -> u64 {
-        // Unbounded, a huge `page` made `offset() as i64` negative: SQLite read that as 0
-        // (the first page again), PostgreSQL failed the query.
         (self.page.saturating_sub(1))
             .saturating_mul(self.limit)
             .min(i64::MAX as u64)
@@ -125,7 +128,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Pagination {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let mut values = query_values(parts, &["page", "limit"]).into_iter();
-        let page = parse_in_range("page", values.next().flatten(), 1, u64::MAX)?;
+        let page = parse_in_range("page", values.next().flatten(), 1, Pagination::MAX_PAGE)?;
         let limit = parse_limit(values.next().flatten())?;
         Ok(Pagination { page, limit })
     }
@@ -275,12 +278,19 @@ mod tests {
         assert_eq!(page.respond(vec![1], 95).pagination.total_pages, 5);
         assert_eq!(page.respond(Vec::<u8>::new(), 0).pagination.total_pages, 0);
         assert_eq!(page.respond(vec![1], 100).pagination.total_pages, 5);
-        // The largest page a client can ask for still fits a signed 64-bit OFFSET.
+        // The largest page a client can ask for fits a signed 64-bit OFFSET at any limit.
         let last = Pagination {
+            page: Pagination::MAX_PAGE,
+            limit: Pagination::MAX_LIMIT,
+        };
+        assert!(last.offset() <= i64::MAX as u64);
+        assert_eq!(last.offset(), (Pagination::MAX_PAGE - 1) * 100);
+        // Built by hand past it, the offset still stops there.
+        let by_hand = Pagination {
             page: u64::MAX,
             limit: Pagination::MAX_LIMIT,
         };
-        assert_eq!(last.offset(), i64::MAX as u64);
+        assert_eq!(by_hand.offset(), i64::MAX as u64);
     }
 
     #[test]

@@ -176,15 +176,24 @@ async fn pagination_out_of_bounds_is_a_clear_400() {
         ),
         (
             "page=-1",
-            "Invalid query parameter `page`: must be a whole number of 1 or more, got `-1`",
+            "Invalid query parameter `page`: must be a whole number from 1 to 92233720368547758, got `-1`",
         ),
         (
             "page=0",
-            "Invalid query parameter `page`: must be a whole number of 1 or more, got `0`",
+            "Invalid query parameter `page`: must be a whole number from 1 to 92233720368547758, got `0`",
         ),
         (
             "page=abc",
-            "Invalid query parameter `page`: must be a whole number of 1 or more, got `abc`",
+            "Invalid query parameter `page`: must be a whole number from 1 to 92233720368547758, got `abc`",
+        ),
+        // Past the page whose offset still fits a signed 64-bit SQL OFFSET.
+        (
+            "page=92233720368547759",
+            "Invalid query parameter `page`: must be a whole number from 1 to 92233720368547758, got `92233720368547759`",
+        ),
+        (
+            "page=18446744073709551615",
+            "Invalid query parameter `page`: must be a whole number from 1 to 92233720368547758, got `18446744073709551615`",
         ),
     ];
     for (query, message) in cases {

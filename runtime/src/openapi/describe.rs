@@ -154,7 +154,7 @@ impl OpenApiInput for Pagination {
             json!({
                 "type": "integer",
                 "minimum": 1,
-                "maximum": u64::MAX,
+                "maximum": Pagination::MAX_PAGE,
                 "default": 1,
                 "description": "The page, from 1.",
             }),
