@@ -39,6 +39,8 @@ pub struct AppState {
     pub login_limiter: Arc<rate_limit::AddressLimiter>,
     /// Registrations per client address (per replica).
     pub register_limiter: Arc<rate_limit::AddressLimiter>,
+    /// Failed sign-ins per account, from any address (per replica).
+    pub account_limiter: Arc<rate_limit::AccountLimiter>,
     /// Origins allowed to call the API from a browser (`CORS_ORIGINS`).
     pub cors_origins: Arc<[HeaderValue]>,
 }
@@ -87,6 +89,7 @@ impl AppState {
                 NonZeroU32::new(config.register_rate_per_minute).unwrap_or(NonZeroU32::MIN),
                 config.trust_forwarded_for,
             )),
+            account_limiter: Arc::default(),
             cors_origins: config
                 .cors_origins
                 .iter()

@@ -1,16 +1,20 @@
 //! Rate limits per client address: a few attempts per minute, then 429 with
 //! `Retry-After`. Logins have one (password guessing gets slow; a user who mistyped waits
-//! seconds), registrations another (each one costs a password hash).
+//! seconds), registrations another (each one costs a password hash). And a backoff per
+//! account for failed sign-ins, whatever the address ([`AccountLimiter`]).
 //!
 //! The counts live in this process (`governor`'s keyed GCRA limiter). With several
 //! replicas each keeps its own, so a client gets the limit once per replica; at scale,
 //! limit at the load balancer or in a shared store (docs/deploying.md).
 
-use std::net::{IpAddr, SocketAddr};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use fsroute::ApiError;
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -37,40 +41,189 @@ impl AddressLimiter {
         }
     }
 
-    /// Counts one attempt from the request's client; a 429 when it is one too many.
+    /// Counts one attempt from the request's client; a 429 when it is one too many, a 400
+    /// when the trusted proxy did not say who the client is.
     pub fn check(
         &self,
         headers: &HeaderMap,
         peer: Option<&ConnectInfo<SocketAddr>>,
     ) -> Result<(), ApiError> {
-        let client = self.client_address(headers, peer);
+        let client = self.client_key(headers, peer)?;
         if self.limiter.len() > FORGET_ABOVE {
             self.limiter.retain_recent();
         }
         self.limiter.check_key(&client).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.limiter.clock().now());
-            // Round up: "retry after 0 seconds" would invite an immediate retry.
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            ApiError::too_many_requests(seconds.max(1)).with_code(errors::RATE_LIMITED)
+            ApiError::too_many_requests(whole_seconds(wait)).with_code(errors::RATE_LIMITED)
         })
     }
 
-    fn client_address(
+    /// Whom to count the request against: the client's address, an IPv6 one as its /64.
+    fn client_key(
         &self,
         headers: &HeaderMap,
         peer: Option<&ConnectInfo<SocketAddr>>,
-    ) -> IpAddr {
-        let forwarded = self
-            .trust_forwarded_for
-            .then(|| headers.get("x-forwarded-for")?.to_str().ok())
-            .flatten()
-            .and_then(|list| list.rsplit(',').next())
-            .and_then(|last| last.trim().parse().ok());
-        // Without a socket (tests through `oneshot`), every request counts as one client.
-        forwarded.unwrap_or_else(|| {
+    ) -> Result<IpAddr, ApiError> {
+        let address = if self.trust_forwarded_for {
+            // No fallback to the peer: behind the proxy that is the proxy, one bucket for
+            // every client, which one client could empty for all.
+            forwarded_client(headers).ok_or_else(|| {
+                ApiError::bad_request(
+                    "The client address is unknown: the last X-Forwarded-For entry is \
+                     missing or not an address, and this server trusts its proxy to set it",
+                )
+                .with_code(errors::CLIENT_ADDRESS_UNKNOWN)
+            })?
+        } else {
+            // Without a socket (tests through `oneshot`), every request counts as one
+            // client; the server in main.rs always has the peer.
             peer.map(|ConnectInfo(address)| address.ip())
                 .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        };
+        Ok(bucket(address))
+    }
+}
+
+/// The client our proxy saw: the last entry of the last `X-Forwarded-For` line. Proxies
+/// append the address they saw to the end of the header, or add a line of their own
+/// after any the client sent (HAProxy); everything before it is the client's to write.
+pub fn forwarded_client(headers: &HeaderMap) -> Option<IpAddr> {
+    let line = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let last = line.to_str().ok()?.rsplit(',').next()?.trim();
+    parse_address(last)
+}
+
+/// `192.0.2.1`, `192.0.2.1:443`, `2001:db8::1`, `[2001:db8::1]` or `[2001:db8::1]:443`.
+fn parse_address(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|address| address.ip()))
+        .or_else(|| {
+            entry
+                .strip_prefix('[')?
+                .strip_suffix(']')?
+                .parse::<Ipv6Addr>()
+                .ok()
+                .map(IpAddr::V6)
         })
+}
+
+/// IPv4 addresses as they are; IPv6 ones by their /64, the block one host or home
+/// usually gets whole (counting per address, it could use a new one for every attempt).
+/// An IPv4 address written as IPv6 (`::ffff:192.0.2.1`) is that IPv4 address.
+pub fn bucket(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
+        },
+    }
+}
+
+/// Rounded up: "retry after 0 seconds" would invite an immediate retry.
+fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+/// Failed sign-ins per account (by normalised email), from any address: from the
+/// [`FAILURES_BEFORE_LOCK`]th in a row on, each one locks the account's sign-in, for
+/// [`FIRST_LOCK`] and then twice as long as the last time, up to [`MAX_LOCK`]. So guessing one account's password from many addresses, which
+/// the address limit cannot see, gets slow too: once the locks are at their longest,
+/// four guesses an hour. A success clears the count.
+///
+/// The price: someone who knows an email can keep that account's owner from signing in
+/// (for at most [`MAX_LOCK`] after each of their failed guesses). Emails without an
+/// account are counted the same way, so the answers do not tell which exist.
+pub struct AccountLimiter {
+    failures: Mutex<HashMap<String, Failures>>,
+}
+
+struct Failures {
+    count: u32,
+    last: Instant,
+    locked_until: Option<Instant>,
+}
+
+/// The failure that starts the locks: four mistakes in a row cost nothing.
+pub const FAILURES_BEFORE_LOCK: u32 = 5;
+/// The first lock.
+pub const FIRST_LOCK: Duration = Duration::from_secs(4);
+/// The longest lock after one failure.
+pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
+/// A count with no failure for this long starts again from zero.
+const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
+/// The most accounts remembered; past it, forgotten counts are dropped first, and an
+/// account not yet counted is not counted (the address limit still applies).
+const MAX_ACCOUNTS: usize = 100_000;
+
+impl Default for AccountLimiter {
+    fn default() -> Self {
+        AccountLimiter {
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl AccountLimiter {
+    /// A 429 with `Retry-After` while the account's sign-in is locked.
+    pub fn check(&self, email: &str) -> Result<(), ApiError> {
+        self.check_at(email, Instant::now())
+    }
+
+    pub fn check_at(&self, email: &str, now: Instant) -> Result<(), ApiError> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        match failures.get(email).and_then(|f| f.locked_until) {
+            Some(until) if until > now => {
+                let seconds = whole_seconds(until - now);
+                Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    errors::RATE_LIMITED,
+                    format!(
+                        "Too many failed sign-ins for this account; retry after {seconds} seconds"
+                    ),
+                )
+                .with_header(header::RETRY_AFTER, HeaderValue::from(seconds)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A wrong password for `email`.
+    pub fn failed(&self, email: &str) {
+        self.failed_at(email, Instant::now());
+    }
+
+    pub fn failed_at(&self, email: &str, now: Instant) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() >= MAX_ACCOUNTS && !failures.contains_key(email) {
+            failures.retain(|_, f| now.saturating_duration_since(f.last) < FORGET_AFTER);
+            if failures.len() >= MAX_ACCOUNTS {
+                return;
+            }
+        }
+        let entry = failures.entry(email.to_string()).or_insert(Failures {
+            count: 0,
+            last: now,
+            locked_until: None,
+        });
+        if now.saturating_duration_since(entry.last) >= FORGET_AFTER {
+            entry.count = 0;
+        }
+        entry.count += 1;
+        entry.last = now;
+        if entry.count >= FAILURES_BEFORE_LOCK {
+            let doublings = (entry.count - FAILURES_BEFORE_LOCK).min(20);
+            let lock = (FIRST_LOCK * (1 << doublings)).min(MAX_LOCK);
+            entry.locked_until = Some(now + lock);
+        }
+    }
+
+    /// The right password for `email`: its count starts again.
+    pub fn succeeded(&self, email: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.remove(email);
     }
 }
 
@@ -121,5 +274,78 @@ mod tests {
         assert!(direct.check(&headers, Some(&proxy)).is_ok());
         headers.insert("x-forwarded-for", "8.8.8.8".parse().unwrap());
         assert!(direct.check(&headers, Some(&proxy)).is_err());
+    }
+
+    #[test]
+    fn addresses_with_ports_and_brackets_are_read() {
+        for (entry, address) in [
+            ("192.0.2.1", "192.0.2.1"),
+            ("192.0.2.1:443", "192.0.2.1"),
+            ("2001:db8::1", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+        ] {
+            assert_eq!(
+                parse_address(entry),
+                Some(address.parse().unwrap()),
+                "{entry}"
+            );
+        }
+        for entry in ["unknown", "_hidden", "", "192.0.2.1:x", "[192.0.2.1]"] {
+            assert_eq!(parse_address(entry), None, "{entry}");
+        }
+    }
+
+    #[test]
+    fn ipv6_is_counted_per_64_and_mapped_ipv4_as_ipv4() {
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert_eq!(bucket(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(bucket(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(bucket(ip("192.0.2.7")), ip("192.0.2.7"));
+    }
+
+    #[test]
+    fn failures_per_account_back_off_doubling_up_to_the_cap() {
+        let limiter = AccountLimiter::default();
+        let start = Instant::now();
+        let mut now = start;
+        for _ in 1..FAILURES_BEFORE_LOCK {
+            assert!(limiter.check_at("a@example.com", now).is_ok());
+            limiter.failed_at("a@example.com", now);
+        }
+        let mut locks = Vec::new();
+        for _ in 0..11 {
+            assert!(limiter.check_at("a@example.com", now).is_ok());
+            limiter.failed_at("a@example.com", now);
+            let refused = limiter.check_at("a@example.com", now).unwrap_err();
+            let seconds: u64 = refused
+                .message()
+                .split(' ')
+                .nth(9)
+                .unwrap()
+                .parse()
+                .unwrap();
+            locks.push(seconds);
+            now += Duration::from_secs(seconds);
+        }
+        assert_eq!(locks, [4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900]);
+        assert!(
+            limiter.check_at("b@example.com", now).is_ok(),
+            "per account"
+        );
+        limiter.succeeded("a@example.com");
+        limiter.failed_at("a@example.com", now);
+        assert!(
+            limiter.check_at("a@example.com", now).is_ok(),
+            "a success clears"
+        );
+        // An hour without failures forgets the count.
+        let limiter = AccountLimiter::default();
+        for _ in 1..FAILURES_BEFORE_LOCK {
+            limiter.failed_at("c@example.com", start);
+        }
+        let later = start + Duration::from_secs(3600);
+        limiter.failed_at("c@example.com", later);
+        assert!(limiter.check_at("c@example.com", later).is_ok());
     }
 }

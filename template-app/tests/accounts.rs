@@ -1100,3 +1100,165 @@ async fn a_token_subject_is_read_strictly() {
         assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "sub {sub:?}");
     }
 }
+
+// ---- M6: client addresses behind proxies, and a limit per account ----
+
+/// A login attempt (wrong password) with these `X-Forwarded-For` lines, from a proxy at
+/// 10.0.0.1, or from `peer` itself.
+async fn attempt(
+    app: &TestApp,
+    email: &str,
+    forwarded: &[&str],
+    peer: std::net::SocketAddr,
+) -> fsroute::test::TestResponse {
+    let mut request = app
+        .client
+        .post("/api/auth/login")
+        .json(&json!({ "email": email, "password": "a wrong guess at it" }))
+        .extension(axum::extract::ConnectInfo(peer));
+    for line in forwarded {
+        request = request.header("x-forwarded-for", *line);
+    }
+    request.await
+}
+
+fn proxy() -> std::net::SocketAddr {
+    "10.0.0.1:40000".parse().unwrap()
+}
+
+async fn behind_a_proxy(rate: u32) -> TestApp {
+    TestApp::with_config(|config| {
+        config.login_rate_per_minute = rate;
+        config.trust_forwarded_for = true;
+    })
+    .await
+}
+
+/// M6: with `TRUST_FORWARDED_FOR`, the first `X-Forwarded-For` line was read. A proxy
+/// that adds its own line (HAProxy) puts the client last, so a client writing its own
+/// first line got a fresh allowance on every attempt.
+#[tokio::test]
+async fn the_client_is_the_last_entry_of_the_last_forwarded_line() {
+    let app = behind_a_proxy(3).await;
+    for n in 0..3 {
+        let spoofed = format!("198.51.100.{n}");
+        let reply = attempt(
+            &app,
+            "m6-1@example.com",
+            &[&spoofed, "203.0.113.9"],
+            proxy(),
+        )
+        .await;
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let reply = attempt(
+        &app,
+        "m6-2@example.com",
+        &["198.51.100.77", "203.0.113.9"],
+        proxy(),
+    )
+    .await;
+    assert_eq!(
+        reply.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.text()
+    );
+    // Another client behind the same proxy is not affected.
+    let reply = attempt(&app, "m6-3@example.com", &["203.0.113.10"], proxy()).await;
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// M6: an entry with a port (`ip:port`, `[v6]:port`) could not be parsed, and every such
+/// client fell back to the proxy's address: one bucket for all, so one client locked
+/// everyone out. Ports are read now; an entry that is no address is a 400, never the
+/// proxy's bucket.
+#[tokio::test]
+async fn forwarded_entries_with_ports_are_read_and_unreadable_ones_refused() {
+    let app = behind_a_proxy(3).await;
+    for _ in 0..3 {
+        let reply = attempt(&app, "m6-4@example.com", &["192.0.2.10:5555"], proxy()).await;
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = attempt(&app, "m6-5@example.com", &["192.0.2.10:6000"], proxy()).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    for other in [
+        "192.0.2.77:6666",
+        "[2001:db8::1]:443",
+        "[2001:db8::2]",
+        "2001:db8::3",
+    ] {
+        let reply = attempt(&app, "m6-6@example.com", &[other], proxy()).await;
+        assert_eq!(
+            reply.status(),
+            StatusCode::UNAUTHORIZED,
+            "{other}: {}",
+            reply.text()
+        );
+    }
+    for unreadable in ["unknown", "_hidden", "", "192.0.2.10, not an address"] {
+        let reply = attempt(&app, "m6-7@example.com", &[unreadable], proxy()).await;
+        assert_eq!(
+            reply.status(),
+            StatusCode::BAD_REQUEST,
+            "{unreadable:?}: {}",
+            reply.text()
+        );
+        assert_eq!(reply.error_code(), Some("CLIENT_ADDRESS_UNKNOWN"));
+    }
+    let missing = attempt(&app, "m6-8@example.com", &[], proxy()).await;
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+}
+
+/// M6: IPv6 clients were counted per address, and one host has a whole /64 of them.
+#[tokio::test]
+async fn ipv6_clients_are_counted_per_64() {
+    let app = TestApp::with_config(|config| config.login_rate_per_minute = 3).await;
+    for n in 1..=3 {
+        let peer = format!("[2001:db8:1:2::{n}]:40000").parse().unwrap();
+        let reply = attempt(&app, "m6-9@example.com", &[], peer).await;
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+    }
+    let same_64 = "[2001:db8:1:2:ffff::9]:40000".parse().unwrap();
+    let reply = attempt(&app, "m6-10@example.com", &[], same_64).await;
+    assert_eq!(reply.status(), StatusCode::TOO_MANY_REQUESTS);
+    let other_64 = "[2001:db8:1:3::1]:40000".parse().unwrap();
+    let reply = attempt(&app, "m6-11@example.com", &[], other_64).await;
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// M6: there was no limit per account, so guesses at one account's password from many
+/// addresses were not slowed at all. After a few failures each one locks the account's
+/// sign-in for longer (the right password too, then), whatever the address; an email
+/// without an account is treated the same, so the answers tell nothing.
+#[tokio::test]
+async fn failed_sign_ins_to_one_account_back_off_whatever_the_address() {
+    let app = TestApp::new().await;
+    sign_up(&app, "ada@example.com", "Ada").await;
+    for email in ["ada@example.com", "nobody@example.com"] {
+        for n in 0..5 {
+            let peer = format!("192.0.2.{n}:40000").parse().unwrap();
+            let reply = attempt(&app, email, &[], peer).await;
+            assert_eq!(
+                reply.status(),
+                StatusCode::UNAUTHORIZED,
+                "{email} attempt {n}"
+            );
+        }
+        let peer = "198.51.100.1:40000".parse().unwrap();
+        let reply = attempt(&app, &email.to_uppercase(), &[], peer).await;
+        assert_eq!(
+            reply.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{email}: {}",
+            reply.text()
+        );
+        assert_eq!(reply.error_code(), Some("RATE_LIMITED"));
+        assert!(reply.header("retry-after").is_some());
+    }
+    // Locked: even the right password waits.
+    let locked = app.login("ada@example.com", "a long enough secret").await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Other accounts sign in as usual.
+    let (_, _) = sign_up(&app, "grace@example.com", "Grace").await;
+}

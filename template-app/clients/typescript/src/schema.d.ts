@@ -16,7 +16,7 @@ export interface paths {
         /**
          * A token for the account with this email and password.
          * @description A wrong email or password is a 401 that does not say which; too many attempts from one
-         *     address are a 429 with `Retry-After`.
+         *     address, or failures for one account, are a 429 with `Retry-After`.
          */
         post: operations["postAuthLogin"];
         delete?: never;

@@ -1,6 +1,7 @@
 //! `POST /api/auth/login` `{email, password}` → `{token, user}`; a wrong email or password
 //! is a 401 that does not say which. At most `LOGIN_RATE_PER_MINUTE` attempts per client
-//! address, then 429 with `Retry-After`.
+//! address, and a few failures per account before each one locks its sign-in for longer;
+//! then 429 with `Retry-After`.
 
 use std::net::SocketAddr;
 
@@ -11,7 +12,7 @@ use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{AppState, User, auth, users};
+use crate::{AppState, User, accounts, auth, users};
 
 #[derive(Deserialize, Validate, JsonSchema)]
 pub struct Login {
@@ -42,12 +43,14 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
 /// A token for the account with this email and password.
 ///
 /// A wrong email or password is a 401 that does not say which; too many attempts from one
-/// address are a 429 with `Retry-After`.
+/// address, or failures for one account, are a 429 with `Retry-After`.
 pub async fn POST(
     State(state): State<AppState>,
     Valid(Json(login)): Valid<Json<Login>>,
 ) -> ApiResult<Json<Session>> {
-    let email = login.email.trim().to_lowercase();
+    let email = accounts::normalize_email(&login.email);
+    // Before any hashing: a locked account costs nothing to refuse.
+    state.account_limiter.check(&email)?;
     let found = users::find_credentials(&state.db, &email).await?;
     // Verify against a dummy hash when there is no such user, so both cases take as long.
     let hash = found
@@ -55,8 +58,12 @@ pub async fn POST(
         .map(|found| found.password_hash.clone())
         .unwrap_or_else(|| auth::dummy_hash().to_string());
     let matches = auth::verify_password_blocking(login.password, hash).await?;
+    if !matches {
+        state.account_limiter.failed(&email);
+    }
     match found {
         Some(found) if matches => {
+            state.account_limiter.succeeded(&email);
             let user = found.user;
             let token = state
                 .tokens

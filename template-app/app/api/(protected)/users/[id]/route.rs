@@ -133,13 +133,17 @@ async fn check_current_password(
                 })),
         );
     };
+    // Guesses here count against the account like failed sign-ins.
+    state.account_limiter.check(&me.email)?;
     let stored = users::find_credentials(&state.db, &me.email)
         .await?
         .map(|found| found.password_hash)
         .unwrap_or_else(|| auth::dummy_hash().to_string());
     if auth::verify_password_blocking(current, stored).await? {
+        state.account_limiter.succeeded(&me.email);
         Ok(())
     } else {
+        state.account_limiter.failed(&me.email);
         Err(ApiError::forbidden("The current password is not right")
             .with_code(errors::INVALID_CURRENT_PASSWORD))
     }
