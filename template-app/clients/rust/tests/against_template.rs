@@ -13,8 +13,8 @@ use template_client::{Client, ClientInfo, Error, types};
 struct Server {
     url: String,
     task: tokio::task::JoinHandle<()>,
-    /// Kept so the database and uploads folder live as long as the server.
-    _dir: tempfile::TempDir,
+    /// The data folder (database, uploads), kept as long as the server.
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -32,11 +32,7 @@ async fn start() -> Server {
     // The login route's rate limit reads the peer address.
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-    Server {
-        url,
-        task,
-        _dir: dir,
-    }
+    Server { url, task, dir }
 }
 
 /// A client that sends `Authorization: Bearer <token>` with every request: the
@@ -353,4 +349,45 @@ async fn chat_is_a_stream_of_bytes() {
         text.contains("event: done\ndata: [DONE]"),
         "no done event in {text:?}"
     );
+}
+
+/// The download is a typed `200` (the runtime's `Download`), so progenitor generates it:
+/// the bytes of the file, streamed, and a typed 404 for a missing one. The upload itself
+/// is not generated (multipart), so the file is put in the uploads folder directly.
+#[tokio::test]
+async fn a_file_is_downloaded_as_bytes() {
+    let server = start().await;
+    let uploads = server.dir.path().join("uploads");
+    std::fs::create_dir_all(&uploads).unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend((0..200_000).map(|i| (i % 253) as u8));
+    std::fs::write(uploads.join("picture.png"), &png).unwrap();
+
+    let client = Client::new(&server.url);
+    let file = client
+        .get_files_by_path()
+        .path("picture.png")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.headers()["content-type"], "image/png");
+    assert_eq!(
+        file.headers()["content-security-policy"],
+        "default-src 'none'; sandbox"
+    );
+    let chunks: Vec<_> = file.into_inner().into_inner().try_collect().await.unwrap();
+    assert_eq!(chunks.concat(), png);
+
+    let missing = client
+        .get_files_by_path()
+        .path("nothing.png")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::ErrorResponse(response) = missing else {
+        panic!("expected the document's ApiError, got {missing:?}");
+    };
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.error.code, "NOT_FOUND");
 }
