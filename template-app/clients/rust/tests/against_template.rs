@@ -379,12 +379,10 @@ async fn a_file_is_downloaded_as_bytes() {
     let chunks: Vec<_> = file.into_inner().into_inner().try_collect().await.unwrap();
     assert_eq!(chunks.concat(), png);
 
-    let missing = client
-        .get_files_by_path()
-        .path("nothing.png")
-        .send()
-        .await
-        .unwrap_err();
+    // `unwrap_err` would need the byte stream to be `Debug`.
+    let Err(missing) = client.get_files_by_path().path("nothing.png").send().await else {
+        panic!("a file that does not exist was found");
+    };
     let Error::ErrorResponse(response) = missing else {
         panic!("expected the document's ApiError, got {missing:?}");
     };
