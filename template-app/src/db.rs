@@ -123,13 +123,33 @@ pub fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let Some((credentials, host)) = rest.split_once('@') else {
-        return url.to_string();
+    let (before_query, query) = match rest.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (rest, None),
     };
-    match credentials.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
-    }
+    // The last `@` ends the credentials: a password may hold a raw `@`, `/` or `:`
+    // (security review M1: the first `@` let the end of such a password through).
+    let location = match before_query.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => format!("{credentials}@{host}"),
+        },
+        None => before_query.to_string(),
+    };
+    let Some(query) = query else {
+        return format!("{scheme}://{location}");
+    };
+    // sqlx also takes the password as a parameter: `?password=…` (and `sslpassword`).
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                format!("{key}=***")
+            }
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{scheme}://{location}?{}", query.join("&"))
 }
 
 /// Whether a trivial query answers, within `limit`.
@@ -154,6 +174,24 @@ mod tests {
             "postgres://app:***@db.internal:5432/app"
         );
         assert_eq!(redacted("sqlite://data/app.db"), "sqlite://data/app.db");
+        // Raw `@`, `/` and `:` in a password, and the password as a parameter.
+        for (url, shown) in [
+            (
+                "postgres://app:p@ss/w:rd@db:5432/app",
+                "postgres://app:***@db:5432/app",
+            ),
+            (
+                "postgres://app@db/app?password=s3cret&sslmode=require",
+                "postgres://app@db/app?password=***&sslmode=require",
+            ),
+            (
+                "postgres://app:a@db/app?sslmode=verify-full&sslpassword=key",
+                "postgres://app:***@db/app?sslmode=verify-full&sslpassword=***",
+            ),
+            ("postgres://db/app", "postgres://db/app"),
+        ] {
+            assert_eq!(redacted(url), shown, "{url}");
+        }
         let refused = Backend::of_url("mysql://root:hunter2@localhost/app").unwrap_err();
         assert!(
             refused.contains("mysql://root:***@localhost/app"),

@@ -58,7 +58,11 @@ async fn main() -> ExitCode {
     };
     let address = listener.local_addr().unwrap_or(address);
     println!("Routes:\n{}", fsroute::route_table(routes::ROUTES));
-    println!("Database: {}", config.database_url);
+    // Never the password: this line goes to journald, container logs and CI logs.
+    println!(
+        "Database: {}",
+        template_app::db::redacted(&config.database_url)
+    );
     // Tests read this line to find the port.
     println!("listening on http://{address}");
 
