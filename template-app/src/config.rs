@@ -81,6 +81,50 @@ impl std::fmt::Debug for AdminAccount {
 pub const TEST_ADMIN_EMAIL: &str = "admin@example.com";
 pub const TEST_ADMIN_PASSWORD: &str = "test admin password";
 
+/// `CORS_ORIGINS` as browsers send origins in `Origin`: `scheme://host[:port]`, lower
+/// case, no path. A trailing `/` is dropped (it used to make the origin silently never
+/// match); a path, query or other scheme is a one-line error; `*` alone allows every
+/// origin (it used to panic once the app was already listening; security review L10).
+pub fn cors_origins(text: &str) -> Result<Vec<String>, String> {
+    let listed: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .collect();
+    if listed.contains(&"*") {
+        if listed.len() > 1 {
+            return Err(
+                "CORS_ORIGINS: `*` allows every origin; give it alone, or list the origins"
+                    .to_string(),
+            );
+        }
+        return Ok(vec!["*".to_string()]);
+    }
+    listed
+        .into_iter()
+        .map(|origin| {
+            let bad = || {
+                format!(
+                    "CORS_ORIGINS: `{origin}` is not an origin: give scheme://host[:port] \
+                     with no path, as browsers send it (https://app.example)"
+                )
+            };
+            let trimmed = origin.strip_suffix('/').unwrap_or(origin);
+            let (scheme, host) = trimmed.split_once("://").ok_or_else(bad)?;
+            let scheme = scheme.to_ascii_lowercase();
+            let host = host.to_ascii_lowercase();
+            let plain_host = !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            if !matches!(scheme.as_str(), "http" | "https") || !plain_host {
+                return Err(bad());
+            }
+            Ok(format!("{scheme}://{host}"))
+        })
+        .collect()
+}
+
 impl Config {
     pub fn from_env() -> Result<Config, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -141,13 +185,7 @@ impl Config {
                         .to_string());
                 }
             },
-            cors_origins: var("CORS_ORIGINS")
-                .unwrap_or_default()
-                .split(',')
-                .map(str::trim)
-                .filter(|origin| !origin.is_empty())
-                .map(str::to_string)
-                .collect(),
+            cors_origins: cors_origins(&var("CORS_ORIGINS").unwrap_or_default())?,
             trust_forwarded_for: match var("TRUST_FORWARDED_FOR").as_deref().map(str::trim) {
                 None | Some("0" | "false" | "no") => false,
                 Some("1" | "true" | "yes") => true,
@@ -215,4 +253,32 @@ fn token_ttl(text: Option<String>) -> Result<Duration, String> {
                  (30 days)"
             )
         })
+}
+
+#[cfg(test)]
+mod cors_tests {
+    use super::cors_origins;
+
+    #[test]
+    fn cors_origins_are_origins_or_a_one_line_error() {
+        assert_eq!(
+            cors_origins(" https://App.example/ , http://localhost:5173").unwrap(),
+            ["https://app.example", "http://localhost:5173"]
+        );
+        assert_eq!(cors_origins("").unwrap(), Vec::<String>::new());
+        assert_eq!(cors_origins("*").unwrap(), ["*"]);
+        for bad in [
+            "https://app.example/app",
+            "https://app.example?x=1",
+            "app.example",
+            "ftp://app.example",
+            "https://user@app.example",
+            "https://",
+        ] {
+            let error = cors_origins(bad).unwrap_err();
+            assert!(error.starts_with("CORS_ORIGINS: `"), "{error}");
+            assert!(!error.contains('\n'), "{error}");
+        }
+        assert!(cors_origins("*, https://a.example").is_err());
+    }
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderValue, header};
 use fsroute::layers::{AppLayers, DEFAULT_BODY_LIMIT};
-use tower_http::cors::CorsLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use config::Config;
 pub use users::User;
@@ -119,8 +119,14 @@ pub fn app(state: AppState) -> axum::Router {
 /// Only the configured origins get CORS headers; with none configured, no response
 /// carries any, so browsers allow same-origin calls only.
 fn cors(origins: &[HeaderValue]) -> CorsLayer {
+    // `*` alone (`CORS_ORIGINS=*`): any origin. tower-http refuses it inside a list.
+    let allowed = if origins == [HeaderValue::from_static("*")] {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.to_vec())
+    };
     CorsLayer::new()
-        .allow_origin(origins.to_vec())
+        .allow_origin(allowed)
         .allow_methods(tower_http::cors::Any)
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
 }

@@ -243,6 +243,23 @@ async fn login_attempts_are_rate_limited_per_client_address() {
     assert_eq!(registered.status(), StatusCode::ACCEPTED);
 }
 
+/// `CORS_ORIGINS=*` panicked inside tower-http once the app was already listening
+/// (security review L10); alone, it now allows every origin.
+#[tokio::test]
+async fn a_wildcard_cors_origin_allows_every_origin_and_does_not_panic() {
+    let app = TestApp::with_config(|config| {
+        config.cors_origins = template_app::config::cors_origins("*").unwrap();
+    })
+    .await;
+    let reply = app
+        .client
+        .get("/api/health")
+        .header("origin", "https://anywhere.example")
+        .await;
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+}
+
 #[tokio::test]
 async fn cors_headers_only_for_configured_origins() {
     let app = TestApp::with_config(|config| {
