@@ -110,10 +110,33 @@ impl AppState {
 /// generated router inside the app-wide layers (request IDs, request logs, CORS,
 /// compression, body limit). Change them here.
 pub fn app(state: AppState) -> axum::Router {
-    AppLayers::new()
+    let router = AppLayers::new()
         .cors(cors(&state.cors_origins))
         .body_limit(DEFAULT_BODY_LIMIT)
-        .apply(routes::router(state))
+        .apply(routes::router(state));
+    with_security_headers(router)
+}
+
+/// Headers every response gets unless its route set its own (security review L4):
+/// responses carry tokens and personal data, so no cache or browser history keeps them
+/// (`no-store`; a download sets `public, max-age=3600`); a browser keeps to the declared
+/// type (`nosniff`, for error JSON that echoes input too), frames nothing, and sends no
+/// `Referer` onwards.
+fn with_security_headers(router: axum::Router) -> axum::Router {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ]
+    .into_iter()
+    .fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ))
+    })
 }
 
 /// Only the configured origins get CORS headers; with none configured, no response

@@ -243,6 +243,40 @@ async fn login_attempts_are_rate_limited_per_client_address() {
     assert_eq!(registered.status(), StatusCode::ACCEPTED);
 }
 
+/// Tokens and personal data are kept by no cache; every response is typed, unframed and
+/// sends no `Referer` (security review L4). Downloads keep their own caching.
+#[tokio::test]
+async fn responses_carry_security_and_caching_headers() {
+    let app = TestApp::new().await;
+    let (token, _) = app.admin().await;
+    let login = app
+        .login(
+            template_app::config::TEST_ADMIN_EMAIL,
+            template_app::config::TEST_ADMIN_PASSWORD,
+        )
+        .await;
+    let signed_in = app.get("/api/posts", Some(&token)).await;
+    let refused = app.get("/api/posts", None).await;
+    for (what, reply) in [
+        ("login", &login),
+        ("signed in", &signed_in),
+        ("401", &refused),
+    ] {
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{what}");
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{what}"
+        );
+        assert_eq!(reply.header("x-frame-options"), Some("DENY"), "{what}");
+        assert_eq!(
+            reply.header("referrer-policy"),
+            Some("no-referrer"),
+            "{what}"
+        );
+    }
+}
+
 /// `CORS_ORIGINS=*` panicked inside tower-http once the app was already listening
 /// (security review L10); alone, it now allows every origin.
 #[tokio::test]
