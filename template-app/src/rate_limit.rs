@@ -22,7 +22,8 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use crate::errors;
 
 /// Above this many remembered addresses, the ones whose limit has fully recovered are
-/// dropped, so a scan from many addresses cannot grow memory without bound.
+/// dropped: memory then holds the addresses seen within the last recovery period (a
+/// minute), bounded by the request rate rather than by every address ever seen.
 const FORGET_ABOVE: usize = 10_000;
 
 pub struct AddressLimiter {
