@@ -2,6 +2,8 @@
 //! (not held in memory until the body ends), and a download carries the headers that
 //! keep a user's file inert on the API's origin (security review H2, H3, L4).
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,18 +11,6 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// The app on a free port, in this process, and its data folder.
-async fn serve() -> (SocketAddr, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = template_app::Config::for_data_dir(dir.path());
-    let state = template_app::AppState::start(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let service = template_app::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-    (address, dir)
-}
 
 /// The status line and headers (lower-cased names), and the body, of one answer read
 /// until the server closes the connection.
@@ -75,7 +65,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_is_on_disk_while_it_arrives_and_downloads_stay_inert() {
-    let (address, data) = serve().await;
+    let (address, data) = common::serve_on_socket().await;
     let token = token(address).await;
     let uploads = data.path().join("uploads");
 

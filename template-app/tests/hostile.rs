@@ -11,18 +11,6 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The app on a free port, in this process.
-async fn serve() -> (SocketAddr, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = template_app::Config::for_data_dir(dir.path());
-    let state = template_app::AppState::start(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let service = template_app::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-    (address, dir)
-}
-
 struct Answer {
     status: u16,
     headers: String,
@@ -124,7 +112,7 @@ async fn still_serving(address: SocketAddr) {
 
 #[tokio::test]
 async fn odd_paths_get_json_errors() {
-    let (address, _dir) = serve().await;
+    let (address, _dir) = common::serve_on_socket().await;
     let cases: &[(&str, u16)] = &[
         // Percent-encoding: valid, invalid, and encoding something that is not UTF-8.
         ("/api/files/%2E%2E%2Fapp.db", 400),
@@ -183,7 +171,7 @@ async fn odd_paths_get_json_errors() {
 
 #[tokio::test]
 async fn many_and_duplicate_query_parameters_are_a_json_400() {
-    let (address, _dir) = serve().await;
+    let (address, _dir) = common::serve_on_socket().await;
     // The admin `for_data_dir` makes: listing users is for admins.
     let credentials = serde_json::json!({
         "email": template_app::config::TEST_ADMIN_EMAIL,
@@ -231,7 +219,7 @@ async fn many_and_duplicate_query_parameters_are_a_json_400() {
 
 #[tokio::test]
 async fn requests_that_are_not_http_are_refused_and_the_server_goes_on() {
-    let (address, _dir) = serve().await;
+    let (address, _dir) = common::serve_on_socket().await;
     // These never reach the app: hyper refuses them while reading the request head, with a
     // bare 4xx and a closed connection.
     let invalid_utf8 = raw(
@@ -278,7 +266,7 @@ async fn requests_that_are_not_http_are_refused_and_the_server_goes_on() {
 
 #[tokio::test]
 async fn broken_bodies_get_json_errors() {
-    let (address, _dir) = serve().await;
+    let (address, _dir) = common::serve_on_socket().await;
     let register = "/api/auth/register";
     let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let cases: Vec<(&str, Vec<u8>, u16)> = vec![
@@ -319,7 +307,7 @@ async fn broken_bodies_get_json_errors() {
 
 #[tokio::test]
 async fn a_client_that_trickles_its_body_holds_up_no_one_else() {
-    let (address, _dir) = serve().await;
+    let (address, _dir) = common::serve_on_socket().await;
     let body = br#"{"email":"slow@example.com","name":"Slow","password":"correct horse"}"#;
     let mut slow = TcpStream::connect(address).await.unwrap();
     slow.write_all(

@@ -223,17 +223,22 @@ impl Write for Log {
     }
 }
 
-/// A client's `x-request-id` is logged, so only a plain token is kept: anything that
-/// could write fields of its own into a log line gets a fresh id (security review L7).
-#[tokio::test]
-async fn request_ids_that_are_not_plain_tokens_are_replaced() {
+/// Captures what `tracing` writes on this thread while the guard lives.
+fn capture_logs() -> (Log, tracing::subscriber::DefaultGuard) {
     let log = Log::default();
     let writer = log.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (log, tracing::subscriber::set_default(subscriber))
+}
+
+/// A client's `x-request-id` is logged, so only a plain token is kept: anything that
+/// could write fields of its own into a log line gets a fresh id (security review L7).
+#[tokio::test]
+async fn request_ids_that_are_not_plain_tokens_are_replaced() {
+    let (log, _guard) = capture_logs();
     let client = TestClient::new(AppLayers::new().apply(middleware::router(state())));
     let forged = "abc\" status=500 path=/api/admin injected=1";
     let long = "a".repeat(129);
@@ -283,13 +288,7 @@ async fn request_ids_that_are_not_plain_tokens_are_replaced() {
 
 #[tokio::test]
 async fn request_ids_round_trip_and_reach_every_log_line() {
-    let log = Log::default();
-    let writer = log.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (log, _guard) = capture_logs();
     let client = TestClient::new(AppLayers::new().apply(middleware::router(state())));
 
     let given = Request::get("/api/public")

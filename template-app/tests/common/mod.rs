@@ -271,3 +271,16 @@ impl Drop for AppProcess {
         let _ = self.child.wait();
     }
 }
+
+/// The app on a free port of 127.0.0.1, in this process, for tests that need a real
+/// socket; its data folder lives as long as the returned guard.
+pub async fn serve_on_socket() -> (std::net::SocketAddr, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::for_data_dir(dir.path());
+    let state = AppState::start(&config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    (address, dir)
+}
