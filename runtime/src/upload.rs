@@ -58,11 +58,7 @@ impl UploadedFile {
     /// A name to store the file under, made here: a random UUID and the extension of its
     /// content type (`3f2a….png`). Nothing the client sent is in it.
     pub fn storage_name(&self) -> String {
-        format!(
-            "{}.{}",
-            uuid::Uuid::new_v4(),
-            extension_for(&self.content_type)
-        )
+        storage_name_for(&self.content_type)
     }
 
     /// Writes the file into `dir` under a fresh [`storage_name`](Self::storage_name) and
@@ -114,6 +110,11 @@ impl Drop for PartFile {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// A fresh UUID and the extension of `content_type`: nothing the client sent.
+fn storage_name_for(content_type: &str) -> String {
+    format!("{}.{}", uuid::Uuid::new_v4(), extension_for(content_type))
 }
 
 fn extension_for(content_type: &str) -> &'static str {
@@ -268,11 +269,7 @@ impl Multipart {
         check_content(&head, &file.content_type, &file.field)?;
 
         tokio::fs::create_dir_all(dir).await?;
-        let name = format!(
-            "{}.{}",
-            uuid::Uuid::new_v4(),
-            extension_for(&file.content_type)
-        );
+        let name = storage_name_for(&file.content_type);
         let path = dir.join(&name);
         // Written under a hidden name, renamed when whole: a reader never sees half a file.
         let part_path = dir.join(format!(".{name}.part"));
