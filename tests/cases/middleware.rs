@@ -115,6 +115,47 @@ async fn past_max_duration_is_a_json_504_and_the_handler_is_dropped() {
     assert_eq!(client.get("/api/quick").await.text(), "quick");
 }
 
+/// Over a real socket: a body still streaming at `MAX_DURATION` is cut there, and the
+/// chunked body never gets its last chunk, so the client knows it is incomplete.
+#[tokio::test]
+async fn max_duration_cuts_a_body_still_streaming_at_the_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, middleware::router(state()))
+            .await
+            .unwrap()
+    });
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /api/endless HTTP/1.1\r\nhost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut received = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut received))
+        .await
+        .expect("the server ends the connection within 10 s")
+        .ok();
+    let elapsed = started.elapsed();
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    assert!(
+        text.contains("tick 3\n"),
+        "the body streamed until the deadline: {text}"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
+        "cut after {elapsed:?}"
+    );
+    assert!(
+        !text.ends_with("0\r\n\r\n"),
+        "the body was cut, not ended as if complete: {text}"
+    );
+}
+
 #[tokio::test]
 async fn body_limit_per_route_is_a_json_413() {
     let client = TestClient::new(middleware::router(state()));
