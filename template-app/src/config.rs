@@ -46,6 +46,20 @@ pub struct Config {
     /// `CORS_ORIGINS=https://a.example,https://b.example`: origins whose pages may call
     /// the API from a browser. Empty (the default): same-origin only, no CORS headers.
     pub cors_origins: Vec<String>,
+    /// `UPLOAD_QUOTA_MB` (default 100) and `UPLOAD_MAX_FILES` (default 500): what each
+    /// user's uploads may add up to.
+    pub upload_quota: UploadQuota,
+    /// `UPLOAD_RATE_PER_MINUTE` (default 20): uploads per user per minute.
+    pub upload_rate_per_minute: u32,
+    /// `CHAT_STREAMS_PER_USER` (default 2): chat replies one user may be streamed at once.
+    pub chat_streams_per_user: u32,
+}
+
+/// How much one user may keep in uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuota {
+    pub bytes: u64,
+    pub files: u64,
 }
 
 /// The admin account `ADMIN_EMAIL` and `ADMIN_PASSWORD` ask for.
@@ -186,6 +200,14 @@ impl Config {
                 }
             },
             cors_origins: cors_origins(&var("CORS_ORIGINS").unwrap_or_default())?,
+            upload_quota: UploadQuota {
+                bytes: number("UPLOAD_QUOTA_MB", 100)?
+                    .checked_mul(1024 * 1024)
+                    .ok_or_else(|| "UPLOAD_QUOTA_MB is too large".to_string())?,
+                files: number("UPLOAD_MAX_FILES", 500)?,
+            },
+            upload_rate_per_minute: rate("UPLOAD_RATE_PER_MINUTE", 20)?,
+            chat_streams_per_user: rate("CHAT_STREAMS_PER_USER", 2)?,
             trust_forwarded_for: match var("TRUST_FORWARDED_FOR").as_deref().map(str::trim) {
                 None | Some("0" | "false" | "no") => false,
                 Some("1" | "true" | "yes") => true,
@@ -221,6 +243,12 @@ impl Config {
                 password: TEST_ADMIN_PASSWORD.to_string(),
             }),
             cors_origins: Vec::new(),
+            upload_quota: UploadQuota {
+                bytes: 100 * 1024 * 1024,
+                files: 500,
+            },
+            upload_rate_per_minute: 1_000,
+            chat_streams_per_user: 2,
         }
     }
 }

@@ -11,6 +11,9 @@ pub mod errors;
 pub mod posts;
 pub mod rate_limit;
 pub mod responses;
+pub mod sessions;
+pub mod streams;
+pub mod uploads;
 pub mod users;
 
 use std::num::NonZeroU32;
@@ -43,6 +46,12 @@ pub struct AppState {
     pub account_limiter: Arc<rate_limit::AccountLimiter>,
     /// Origins allowed to call the API from a browser (`CORS_ORIGINS`).
     pub cors_origins: Arc<[HeaderValue]>,
+    /// What each user's uploads may add up to.
+    pub upload_quota: config::UploadQuota,
+    /// Uploads per user (per replica).
+    pub upload_limiter: Arc<rate_limit::UserLimiter>,
+    /// Chat replies streaming to each user now (per replica).
+    pub chat_streams: Arc<streams::StreamSlots>,
 }
 
 impl AppState {
@@ -90,6 +99,12 @@ impl AppState {
                 config.trust_forwarded_for,
             )),
             account_limiter: Arc::default(),
+            upload_quota: config.upload_quota,
+            upload_limiter: Arc::new(rate_limit::UserLimiter::new(
+                NonZeroU32::new(config.upload_rate_per_minute).unwrap_or(NonZeroU32::MIN),
+                "uploads",
+            )),
+            chat_streams: Arc::new(streams::StreamSlots::new(config.chat_streams_per_user)),
             cors_origins: config
                 .cors_origins
                 .iter()

@@ -342,19 +342,30 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Whether a row was deleted. Deleting the last admin is a 409.
-pub async fn delete(db: &Db, id: i64) -> Result<bool, ApiError> {
+/// Deletes the account with its posts and uploads; the names of its uploads, whose files
+/// the caller removes, or `None` when there was no such account. Deleting the last admin
+/// is a 409.
+pub async fn delete(db: &Db, id: i64) -> Result<Option<Vec<String>>, ApiError> {
     let mut tx = db.begin().await?;
     lock_admins(&mut tx).await?;
+    // The rows would go with the user anyway (ON DELETE CASCADE); deleting them here, in
+    // the same transaction, says which files to remove, including one recorded a moment
+    // ago. An upload that finishes after the commit fails on the missing owner instead.
+    let uploads: Vec<String> =
+        sqlx::query_scalar("DELETE FROM uploads WHERE owner_id = $1 RETURNING name")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
     let result = sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    if result.rows_affected() > 0 {
-        an_admin_is_left(&mut tx).await?;
+    if result.rows_affected() == 0 {
+        return Ok(None);
     }
+    an_admin_is_left(&mut tx).await?;
     tx.commit().await?;
-    Ok(result.rows_affected() > 0)
+    Ok(Some(uploads))
 }
 
 /// Before a change that may remove an admin: PostgreSQL locks the admins' rows, so that

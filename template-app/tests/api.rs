@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, StatusCode};
 use common::TestApp;
-use fsroute::test::TestResponse;
 use serde_json::json;
 
 #[tokio::test]
@@ -709,40 +708,13 @@ async fn a_failing_multi_row_write_leaves_nothing_behind() {
     assert_eq!(app.count("SELECT COUNT(*) FROM post_tags").await, 0);
 }
 
-fn multipart(file_name: &str, content_type: &str, data: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "template-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(data);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn upload(
-    app: &TestApp,
-    token: &str,
-    file_name: &str,
-    content_type: &str,
-    data: &[u8],
-) -> TestResponse {
-    let (content_type, body) = multipart(file_name, content_type, data);
-    app.client
-        .post("/api/upload")
-        .bearer(token)
-        .content_type(&content_type)
-        .body(body)
-        .await
-}
-
 #[tokio::test]
 async fn uploads_are_limited_stored_and_served() {
     let app = TestApp::new().await;
     let (token, _) = app.sign_up("ada@example.com").await;
     let png = b"\x89PNG\r\n\x1a\nnot really an image";
 
-    let reply = upload(&app, &token, "../../evil.png", "image/png", png).await;
+    let reply = app.upload(&token, "../../evil.png", "image/png", png).await;
     assert_eq!(reply.status(), StatusCode::CREATED, "{}", reply.text());
     let body = reply.json();
     assert_eq!(body["originalName"], "evil.png");
@@ -756,16 +728,18 @@ async fn uploads_are_limited_stored_and_served() {
     assert_eq!(served.header("content-type"), Some("image/png"));
     assert_eq!(served.bytes(), png);
 
-    let reply = upload(&app, &token, "x.svg", "image/svg+xml", b"<svg/>").await;
+    let reply = app
+        .upload(&token, "x.svg", "image/svg+xml", b"<svg/>")
+        .await;
     assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     // The declared type is checked against the content, not trusted.
     let script = b"<script>alert(document.cookie)</script>";
-    let reply = upload(&app, &token, "x.png", "image/png", script).await;
+    let reply = app.upload(&token, "x.png", "image/png", script).await;
     assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(reply.error_code(), Some("CONTENT_TYPE_MISMATCH"));
     let gif = b"GIF89a\x01\x00\x01\x00";
-    let reply = upload(&app, &token, "x.png", "image/png", gif).await;
+    let reply = app.upload(&token, "x.png", "image/png", gif).await;
     assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(
         reply.json()["error"]["message"],
@@ -773,7 +747,7 @@ async fn uploads_are_limited_stored_and_served() {
     );
 
     let big = vec![0u8; 5 * 1024 * 1024 + 1];
-    let reply = upload(&app, &token, "big.png", "image/png", &big).await;
+    let reply = app.upload(&token, "big.png", "image/png", &big).await;
     assert_eq!(reply.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.error_code(), Some("PAYLOAD_TOO_LARGE"));
 

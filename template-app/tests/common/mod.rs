@@ -112,6 +112,30 @@ impl TestApp {
         )
     }
 
+    /// `POST /api/upload` with one file field.
+    pub async fn upload(
+        &self,
+        token: &str,
+        file_name: &str,
+        content_type: &str,
+        data: &[u8],
+    ) -> TestResponse {
+        let boundary = "template-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.client
+            .post("/api/upload")
+            .bearer(token)
+            .content_type(&format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .await
+    }
+
     pub async fn count(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.state.db)

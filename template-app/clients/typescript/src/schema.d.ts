@@ -95,7 +95,12 @@ export interface paths {
         get: operations["getFilesByPath"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Deletes one of your uploads, or anyone's as an admin.
+         * @description Its room in your quota is free again. Needs a token; files stored before uploads had
+         *     owners can be deleted by admins only.
+         */
+        delete: operations["deleteFilesByPath"];
         options?: never;
         head?: never;
         patch?: never;
@@ -170,7 +175,9 @@ export interface paths {
         put?: never;
         /**
          * Stores one image (PNG, JPEG, GIF or WebP, at most 5 MiB) sent as a file field.
-         * @description The file is written to disk as it arrives, never held whole in memory.
+         * @description The file is written to disk as it arrives, never held whole in memory. A 413
+         *     `UPLOAD_QUOTA_EXCEEDED` when it would take you past your quota; a 429 when you upload
+         *     too often.
          */
         post: operations["postUpload"];
         delete?: never;
@@ -212,7 +219,10 @@ export interface paths {
         /** Replaces your account (anyone's, as an admin): `email` and `name` are required. */
         put: operations["putUsersById"];
         post?: never;
-        /** Deletes your account (anyone's, as an admin); not the last admin's. */
+        /**
+         * Deletes your account (anyone's, as an admin); not the last admin's.
+         * @description Its posts and uploaded files go with it.
+         */
         delete: operations["deleteUsersById"];
         options?: never;
         head?: never;
@@ -372,11 +382,13 @@ export interface components {
         /** @description Where an upload was stored. */
         StoredFile: {
             contentType: string;
+            /** @description The stored name. */
+            name: string;
             /** @description The name the client sent, if any; not the stored one. */
             originalName: string | null;
             /** Format: uint64 */
             size: number;
-            /** @description Where to read it: `/api/files/<name>`. */
+            /** @description Where to read it, and to delete it: `/api/files/<name>`. */
             url: string;
         };
         /** @description A user as the API shows it: never with the password. */
@@ -710,6 +722,47 @@ export interface operations {
             };
             /** @description The body, query or path parameters could not be read: `INVALID_JSON`, `INVALID_BODY`, `INVALID_FORM`, `INVALID_QUERY`, `INVALID_PATH_PARAM`, `INVALID_MULTIPART` or `INVALID_CURSOR`, with the field in `details`. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    deleteFilesByPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The rest of the path: one or more segments. Send `/` inside it as `%2F`; the server reads it back as `/`. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body, query or path parameters could not be read: `INVALID_JSON`, `INVALID_BODY`, `INVALID_FORM`, `INVALID_QUERY`, `INVALID_PATH_PARAM`, `INVALID_MULTIPART` or `INVALID_CURSOR`, with the field in `details`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials (`UNAUTHORIZED`). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

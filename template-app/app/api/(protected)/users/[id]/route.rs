@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::users::UserProfile;
-use crate::{AppState, User, accounts, auth, errors, users};
+use crate::{AppState, User, accounts, auth, errors, uploads, users};
 
 /// A user's id and name; all of your own account, or of anyone's as an admin.
 ///
@@ -177,15 +177,17 @@ pub async fn PATCH(
 }
 
 /// Deletes your account (anyone's, as an admin); not the last admin's.
+///
+/// Its posts and uploaded files go with it.
 pub async fn DELETE(
     State(state): State<AppState>,
     Extension(me): Extension<User>,
     Path(id): Path<i64>,
 ) -> ApiResult<NoContent> {
     may_change(&me, id)?;
-    if users::delete(&state.db, id).await? {
-        Ok(NoContent)
-    } else {
-        Err(ApiError::not_found(format!("User {id}")))
-    }
+    let files = users::delete(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("User {id}")))?;
+    uploads::remove_files(&state.upload_dir(), &files).await;
+    Ok(NoContent)
 }
