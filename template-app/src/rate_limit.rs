@@ -228,6 +228,42 @@ impl AccountLimiter {
     }
 }
 
+/// Actions per signed-in user per minute (uploads), whatever the address: an account
+/// cannot be used to fill the disk faster than its owner plausibly would.
+pub struct UserLimiter {
+    limiter: DefaultKeyedRateLimiter<i64>,
+    action: &'static str,
+}
+
+impl UserLimiter {
+    /// `per_minute` of `action` (for the message: "uploads") per user per minute.
+    pub fn new(per_minute: NonZeroU32, action: &'static str) -> UserLimiter {
+        UserLimiter {
+            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute)),
+            action,
+        }
+    }
+
+    /// Counts one action by `user_id`; a 429 with `Retry-After` when it is one too many.
+    pub fn check(&self, user_id: i64) -> Result<(), ApiError> {
+        if self.limiter.len() > FORGET_ABOVE {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(&user_id).map_err(|not_until| {
+            let seconds = whole_seconds(not_until.wait_time_from(self.limiter.clock().now()));
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                errors::RATE_LIMITED,
+                format!(
+                    "Too many {} from this account; retry after {seconds} seconds",
+                    self.action
+                ),
+            )
+            .with_header(header::RETRY_AFTER, HeaderValue::from(seconds))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,41 +384,5 @@ mod tests {
         let later = start + Duration::from_secs(3600);
         limiter.failed_at("c@example.com", later);
         assert!(limiter.check_at("c@example.com", later).is_ok());
-    }
-}
-
-/// Actions per signed-in user per minute (uploads), whatever the address: an account
-/// cannot be used to fill the disk faster than its owner plausibly would.
-pub struct UserLimiter {
-    limiter: DefaultKeyedRateLimiter<i64>,
-    action: &'static str,
-}
-
-impl UserLimiter {
-    /// `per_minute` of `action` (for the message: "uploads") per user per minute.
-    pub fn new(per_minute: NonZeroU32, action: &'static str) -> UserLimiter {
-        UserLimiter {
-            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute)),
-            action,
-        }
-    }
-
-    /// Counts one action by `user_id`; a 429 with `Retry-After` when it is one too many.
-    pub fn check(&self, user_id: i64) -> Result<(), ApiError> {
-        if self.limiter.len() > FORGET_ABOVE {
-            self.limiter.retain_recent();
-        }
-        self.limiter.check_key(&user_id).map_err(|not_until| {
-            let seconds = whole_seconds(not_until.wait_time_from(self.limiter.clock().now()));
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                errors::RATE_LIMITED,
-                format!(
-                    "Too many {} from this account; retry after {seconds} seconds",
-                    self.action
-                ),
-            )
-            .with_header(header::RETRY_AFTER, HeaderValue::from(seconds))
-        })
     }
 }
