@@ -140,7 +140,8 @@ impl Text for Option<String> {
     }
 }
 
-fn rule(value: Option<&str>, check: fn(&str) -> Result<(), String>) -> garde::Result {
+/// A `check_*` function as a garde result, for the `custom` rules here and in `posts`.
+pub fn rule(value: Option<&str>, check: fn(&str) -> Result<(), String>) -> garde::Result {
     match value {
         Some(value) => check(value).map_err(garde::Error::new),
         None => Ok(()),

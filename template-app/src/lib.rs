@@ -121,6 +121,20 @@ impl AppState {
     }
 }
 
+/// Text a query filters by (a tag, a search): a 400 `INVALID_QUERY` for control
+/// characters, which nothing stored contains. PostgreSQL cannot even take a NUL in a
+/// parameter; SQLite would search for it: now both answer the same.
+pub fn check_query_text(parameter: &str, value: &str) -> Result<(), fsroute::ApiError> {
+    if value.chars().any(char::is_control) {
+        return Err(fsroute::ApiError::bad_request(format!(
+            "`{parameter}` cannot contain control characters"
+        ))
+        .with_code(fsroute::error::code::INVALID_QUERY)
+        .with_details(serde_json::json!({ "parameter": parameter })));
+    }
+    Ok(())
+}
+
 /// The whole app, ready to serve or to test with `fsroute::test::TestClient`: the
 /// generated router inside the app-wide layers (request IDs, request logs, CORS,
 /// compression, body limit). Change them here.

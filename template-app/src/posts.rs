@@ -3,12 +3,83 @@
 use fsroute::ApiError;
 use fsroute::error::code;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 use sqlx::{Any, Transaction};
 
+use crate::accounts::{self, Text};
 use crate::db::{Db, now_timestamp};
 use crate::users::User;
+
+/// The most characters of a title, after trimming.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// The most characters of a post's content.
+pub const MAX_CONTENT_CHARS: usize = 100_000;
+
+/// How a title is stored: without surrounding spaces. Bodies read titles through
+/// [`title`] (serde's `deserialize_with`), so the rule checks what will be stored.
+pub fn normalize_title(raw: &str) -> String {
+    raw.trim().to_string()
+}
+
+/// Whether a (normalised) title may be stored; the reason when not. A title is one line:
+/// control characters (line breaks, tabs, escapes, NUL) are refused.
+pub fn check_title(title: &str) -> Result<(), String> {
+    if title.is_empty() {
+        return Err("a title cannot be blank".to_string());
+    }
+    if title.chars().any(char::is_control) {
+        return Err(
+            "a title cannot contain control characters (line breaks, tabs, escapes)".to_string(),
+        );
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(format!("a title has at most {MAX_TITLE_CHARS} characters"));
+    }
+    Ok(())
+}
+
+/// Whether content may be stored: text over lines, so line breaks and tabs are kept, but
+/// no other control character (NUL, which PostgreSQL cannot store; escapes, which fake
+/// colours and lines wherever the text is printed).
+pub fn check_content(content: &str) -> Result<(), String> {
+    if content
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(
+            "content cannot contain control characters other than line breaks and tabs".to_string(),
+        );
+    }
+    if content.chars().count() > MAX_CONTENT_CHARS {
+        return Err(format!(
+            "content has at most {MAX_CONTENT_CHARS} characters"
+        ));
+    }
+    Ok(())
+}
+
+/// `deserialize_with` for a title: trimmed.
+pub fn title<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    String::deserialize(deserializer).map(|raw| normalize_title(&raw))
+}
+
+/// `deserialize_with` for an optional title (use with `#[serde(default)]`).
+pub fn optional_title<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(|raw| raw.map(|raw| normalize_title(&raw)))
+}
+
+/// `#[garde(custom(posts::title_rule))]`
+pub fn title_rule<T: Text + ?Sized>(value: &T, _: &()) -> garde::Result {
+    accounts::rule(value.text(), check_title)
+}
+
+/// `#[garde(custom(posts::content_rule))]`
+pub fn content_rule<T: Text + ?Sized>(value: &T, _: &()) -> garde::Result {
+    accounts::rule(value.text(), check_content)
+}
 
 /// A post as the API shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, JsonSchema)]

@@ -786,10 +786,12 @@ async fn file_paths_cannot_leave_the_uploads_folder() {
 #[tokio::test]
 async fn chat_streams_a_reply_as_server_sent_events() {
     let app = TestApp::new().await;
+    let (token, _) = app.sign_up("ada@example.com").await;
     // Read the events as they arrive, as a browser's EventSource would.
     let mut stream = app
         .client
         .post("/api/chat")
+        .bearer(&token)
         .json(&json!({ "message": "hello there" }))
         .stream()
         .await;
@@ -821,11 +823,51 @@ async fn chat_streams_a_reply_as_server_sent_events() {
         .call(
             Method::POST,
             "/api/chat",
-            None,
+            Some(&token),
             Some(json!({ "message": "" })),
         )
         .await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Security review L9: the chat is not open to anyone, and one user holds at most
+/// `CHAT_STREAMS_PER_USER` replies open at once.
+#[tokio::test]
+async fn the_chat_needs_a_token_and_caps_the_streams_per_user() {
+    let app = TestApp::with_config(|config| config.chat_streams_per_user = 2).await;
+    let message = json!({ "message": "a reply long enough to still be streaming" });
+    let anonymous = app
+        .call(Method::POST, "/api/chat", None, Some(message.clone()))
+        .await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    let (ada, ada_id) = app.sign_up("ada@example.com").await;
+    let (bob, _) = app.sign_up("bob@example.com").await;
+    let open = |token: String| {
+        let request = app.client.post("/api/chat").bearer(&token).json(&message);
+        async move { request.stream().await }
+    };
+    let mut first = open(ada.clone()).await;
+    let second = open(ada.clone()).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(app.state.chat_streams.open_for(ada_id), 2);
+    let third = app
+        .call(Method::POST, "/api/chat", Some(&ada), Some(message.clone()))
+        .await;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(third.error_code(), Some("TOO_MANY_STREAMS"));
+    assert!(third.header("retry-after").is_some());
+    // Another user is not affected.
+    assert_eq!(open(bob).await.status(), StatusCode::OK);
+
+    // A reply that ends frees its slot, and so does one whose client goes away.
+    while first.next_event().await.is_some() {}
+    drop(first);
+    drop(second);
+    assert_eq!(app.state.chat_streams.open_for(ada_id), 0);
+    let again = open(ada).await;
+    assert_eq!(again.status(), StatusCode::OK);
 }
 
 // Found by Schemathesis (see docs/reliability.md): each test below pins one finding.
@@ -1006,6 +1048,110 @@ async fn blank_tags_are_refused() {
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM tags").await, 0);
+}
+
+/// Security review L8, for posts: a title of spaces passed `min = 1` and was stored
+/// empty, titles kept line breaks and escapes, and a NUL in content was stored on SQLite
+/// but a 400 on PostgreSQL. Now titles are trimmed, then checked, on both databases.
+#[tokio::test]
+async fn post_titles_and_content_are_normalised_then_checked() {
+    let app = TestApp::new().await;
+    let (token, _) = app.sign_up("ada@example.com").await;
+    let post =
+        |body: serde_json::Value| app.call(Method::POST, "/api/posts", Some(&token), Some(body));
+
+    let created = post(json!({ "title": "  Hello  ", "content": "two lines\n\tand a tab" })).await;
+    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text());
+    let created = created.json();
+    assert_eq!(created["title"], "Hello");
+    assert_eq!(created["content"], "two lines\n\tand a tab");
+
+    for (body, field, message) in [
+        (
+            json!({ "title": "   ", "content": "c" }),
+            "title",
+            "a title cannot be blank",
+        ),
+        (
+            json!({ "title": "one\ntwo", "content": "c" }),
+            "title",
+            "a title cannot contain control characters (line breaks, tabs, escapes)",
+        ),
+        (
+            json!({ "title": "\u{1b}[31mred", "content": "c" }),
+            "title",
+            "a title cannot contain control characters (line breaks, tabs, escapes)",
+        ),
+        (
+            json!({ "title": "T", "content": "a\u{0}b" }),
+            "content",
+            "content cannot contain control characters other than line breaks and tabs",
+        ),
+        (
+            json!({ "title": "é".repeat(201), "content": "c" }),
+            "title",
+            "a title has at most 200 characters",
+        ),
+    ] {
+        let reply = post(body.clone()).await;
+        assert_eq!(reply.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(
+            reply.json()["error"]["details"]["fieldErrors"][field],
+            json!([message]),
+            "{body}"
+        );
+    }
+    // 200 characters of two bytes each is within the limit.
+    let long = post(json!({ "title": "é".repeat(200), "content": "c" })).await;
+    assert_eq!(long.status(), StatusCode::CREATED);
+
+    // The same rules on a change and a replacement.
+    let url = format!("/api/posts/{}", created["id"]);
+    let blank = app
+        .call(
+            Method::PATCH,
+            &url,
+            Some(&token),
+            Some(json!({ "title": " \t " })),
+        )
+        .await;
+    assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let replaced = app
+        .call(
+            Method::PUT,
+            &url,
+            Some(&token),
+            Some(json!({ "title": " Replaced ", "content": "new" })),
+        )
+        .await;
+    assert_eq!(replaced.json()["title"], "Replaced");
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 2);
+}
+
+/// A NUL in a search or a tag filter was a 500 on PostgreSQL (fixed in the runtime as a
+/// 400) and an ordinary search on SQLite; control characters are in no stored tag, name
+/// or email, so both databases now answer 400 `INVALID_QUERY` and name the parameter.
+#[tokio::test]
+async fn control_characters_in_filters_are_a_400() {
+    let app = TestApp::new().await;
+    let (admin, _) = app.admin().await;
+    for (url, parameter) in [
+        ("/api/posts?tag=a%00b", "tag"),
+        ("/api/posts?tag=%1B", "tag"),
+        ("/api/users?search=ad%00", "search"),
+    ] {
+        let reply = app.get(url, Some(&admin)).await;
+        assert_eq!(
+            reply.status(),
+            StatusCode::BAD_REQUEST,
+            "{url}: {}",
+            reply.text()
+        );
+        assert_eq!(reply.error_code(), Some("INVALID_QUERY"), "{url}");
+        assert_eq!(reply.json()["error"]["details"]["parameter"], parameter);
+    }
+    let fine = app.get("/api/users?search=admin", Some(&admin)).await;
+    assert_eq!(fine.json()["data"].as_array().unwrap().len(), 1);
 }
 
 /// A page so far that `(page - 1) * limit` passed `i64::MAX` became a negative OFFSET:

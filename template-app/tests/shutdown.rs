@@ -29,12 +29,24 @@ fn sigterm_finishes_the_in_flight_request_then_exits() {
         }
     };
 
+    // The chat is for signed-in users.
+    let account =
+        r#"{"email":"stream@example.com","name":"Stream","password":"plum kettle harbour 91"}"#;
+    let registered = exchange(&address, "/api/auth/register", account);
+    assert!(registered.starts_with("HTTP/1.1 202"), "{registered}");
+    let session = exchange(&address, "/api/auth/login", account);
+    let token = session
+        .split_once(r#""token":""#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(token, _)| token.to_string())
+        .unwrap_or_else(|| panic!("no token in {session}"));
+
     let mut stream = TcpStream::connect(&address).unwrap();
     let body = r#"{"message":"please keep streaming while the server stops"}"#;
     write!(
         stream,
         "POST /api/chat HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         Authorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -73,6 +85,21 @@ fn sigterm_finishes_the_in_flight_request_then_exits() {
         rest.contains("stopped: every in-flight request finished"),
         "{rest}"
     );
+}
+
+/// One JSON request on its own connection; the whole answer as text.
+fn exchange(address: &str, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
 }
 
 #[test]

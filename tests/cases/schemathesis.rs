@@ -160,6 +160,10 @@ const NEVER_2XX: &[(&str, &str)] = &[
         "GET /api/files/{path}",
         "no file is uploaded during the run, so every name is a 404",
     ),
+    (
+        "DELETE /api/files/{path}",
+        "no file is uploaded during the run, so every name is a 404",
+    ),
 ];
 
 struct Run {

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use futures_util::TryStreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use template_app::config::{TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD};
 use template_app::{AppState, Config, app};
 use template_client::{Client, ClientInfo, Error, types};
 
@@ -326,7 +327,7 @@ async fn health_through_the_clients_connection() {
 #[tokio::test]
 async fn chat_is_a_stream_of_bytes() {
     let server = start().await;
-    let client = Client::new(&server.url);
+    let (_, client) = register_and_log_in(&server.url, "chat@example.com", "Chat").await;
     let stream = client
         .post_chat()
         .body_map(|body| body.message("hello there"))
@@ -388,4 +389,32 @@ async fn a_file_is_downloaded_as_bytes() {
     };
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(response.error.code, "NOT_FOUND");
+
+    // Deleting needs a token: the typed 401 without one. A file put there by hand has
+    // no owner on record, so the admin deletes it.
+    let Err(Error::ErrorResponse(anonymous)) = client
+        .delete_files_by_path()
+        .path("picture.png")
+        .send()
+        .await
+    else {
+        panic!("deleted without a token");
+    };
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let session = client
+        .post_auth_login()
+        .body_map(|body| body.email(TEST_ADMIN_EMAIL).password(TEST_ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let admin = signed_in(&server.url, &session.token);
+    let deleted = admin
+        .delete_files_by_path()
+        .path("picture.png")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert!(!uploads.join("picture.png").exists());
 }

@@ -1,8 +1,8 @@
 // Walks through the template app's API with the typed client, as a front end would:
 // register, log in, write posts with tags, page through lists, read one back, upload a
-// file, read the chat stream, sign out everywhere; then, as the server's admin, search the
-// users. Each step
-// checks what the server answered and the program exits non-zero at the first surprise.
+// file and delete it, read the chat stream, sign out everywhere; then, as the server's
+// admin, search the users. Each step checks what the server answered and the program
+// exits non-zero at the first surprise.
 //
 //     npm run build && API_URL=http://127.0.0.1:3000 ADMIN_EMAIL=… ADMIN_PASSWORD=… npm start
 //
@@ -133,6 +133,12 @@ async function main(): Promise<void> {
   expect(download.headers.get("content-type") === "image/png", "the file is served as image/png", download.headers.get("content-type"));
   expect(bytes.length === png.length && stored.size === png.length, "the file comes back whole", { stored, received: bytes.length });
   console.log(`uploaded ${stored.size} bytes, served back from ${stored.url}`);
+  // Its owner deletes it; the URL then answers 404.
+  const removed = await api.DELETE("/api/files/{path}", { params: { path: { path: stored.name } } });
+  expect(removed.response.status === 204, "the owner deletes the file", removed.error);
+  const gone = await fetch(new URL(stored.url, baseUrl));
+  expect(gone.status === 404, "a deleted file is gone", gone.status);
+  console.log(`deleted ${stored.name}`);
 
   // The chat reply as a stream of Server-Sent Events.
   const chat = await api.POST("/api/chat", { body: { message: "hello typed world" }, parseAs: "stream" });

@@ -76,6 +76,7 @@ export interface paths {
         /**
          * The reply to `message`, streamed as Server-Sent Events.
          * @description `data: {"token": "…"}` events, one per token, then `event: done` with `data: [DONE]`.
+         *     A 429 `TOO_MANY_STREAMS` while `CHAT_STREAMS_PER_USER` of your replies are streaming.
          */
         post: operations["postChat"];
         delete?: never;
@@ -282,6 +283,7 @@ export interface components {
             password: string;
         };
         NewPost: {
+            /** @description Line breaks and tabs, but no other control characters. */
             content: string;
             /** @default false */
             published: boolean;
@@ -290,6 +292,7 @@ export interface components {
              * @default []
              */
             tags: string[];
+            /** @description Trimmed; one line (no control characters). */
             title: string;
         };
         NewUser: {
@@ -342,18 +345,25 @@ export interface components {
         };
         /** @description PATCH sends any of the fields; those left out keep their values. */
         PostChanges: {
+            /** @description Line breaks and tabs, but no other control characters. */
             content?: string | null;
             published?: boolean | null;
             /** @description Replaces the post's tags; `[]` removes them; a blank tag (spaces, controls) is a 422. */
             tags?: string[] | null;
-            title?: string | null;
+            /**
+             * @description Trimmed; one line (no control characters).
+             * @default null
+             */
+            title: string | null;
         };
         /** @description PUT sends `title` and `content`; left out, `published` and `tags` keep their values. */
         PostReplacement: {
+            /** @description Line breaks and tabs, but no other control characters. */
             content: string;
             published?: boolean | null;
             /** @description Replaces the post's tags; `[]` removes them; a blank tag (spaces, controls) is a 422. */
             tags?: string[] | null;
+            /** @description Trimmed; one line (no control characters). */
             title: string;
         };
         Prompt: {
@@ -666,6 +676,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description Missing, invalid or expired credentials (`UNAUTHORIZED`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description The body is larger than the route accepts (`PAYLOAD_TOO_LARGE`). */
             413: {
                 headers: {
@@ -686,6 +705,15 @@ export interface operations {
             };
             /** @description The body parsed but breaks its validation rules (`VALIDATION_FAILED`, per-field messages in `details.fieldErrors`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The route's `MAX_DURATION` passed before the handler finished (`GATEWAY_TIMEOUT`). */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -24,6 +24,9 @@ pub async fn GET(
     page: Pagination,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Paginated<Post>> {
+    if let Some(tag) = &query.tag {
+        crate::check_query_text("tag", tag)?;
+    }
     let (rows, total) = posts::list_visible(
         &state.db,
         &me,
@@ -37,9 +40,14 @@ pub async fn GET(
 
 #[derive(Deserialize, Validate, JsonSchema)]
 pub struct NewPost {
-    #[garde(length(chars, min = 1, max = 200))]
+    /// Trimmed; one line (no control characters).
+    #[serde(deserialize_with = "posts::title")]
+    #[garde(custom(posts::title_rule))]
+    #[schemars(length(min = 1, max = 200))]
     title: String,
-    #[garde(length(chars, max = 100_000))]
+    /// Line breaks and tabs, but no other control characters.
+    #[garde(custom(posts::content_rule))]
+    #[schemars(length(max = 100_000))]
     content: String,
     #[garde(skip)]
     #[serde(default)]
@@ -65,7 +73,7 @@ pub async fn POST(
         &state.db,
         me.id,
         PostChanges {
-            title: Some(post.title.trim()),
+            title: Some(&post.title),
             content: Some(&post.content),
             published: Some(post.published),
             tags: Some(&tags),

@@ -38,6 +38,7 @@ pub async fn GET(
     if !me.is_admin() {
         return Err(ApiError::forbidden("Only admins can list users"));
     }
+    crate::check_query_text("search", &query.search)?;
     let sort_by = query.sort_by.as_deref().unwrap_or("id");
     let Some((_, column)) = users::SORTABLE.iter().find(|(name, _)| *name == sort_by) else {
         let allowed: Vec<&str> = users::SORTABLE.iter().map(|(name, _)| *name).collect();

@@ -24,9 +24,14 @@ pub async fn GET(
 #[derive(Deserialize, Validate, JsonSchema)]
 #[schemars(rename = "PostChanges")]
 pub struct Changes {
-    #[garde(length(chars, min = 1, max = 200))]
+    /// Trimmed; one line (no control characters).
+    #[serde(default, deserialize_with = "posts::optional_title")]
+    #[garde(custom(posts::title_rule))]
+    #[schemars(length(min = 1, max = 200))]
     title: Option<String>,
-    #[garde(length(chars, max = 100_000))]
+    /// Line breaks and tabs, but no other control characters.
+    #[garde(custom(posts::content_rule))]
+    #[schemars(length(max = 100_000))]
     content: Option<String>,
     #[garde(skip)]
     published: Option<bool>,
@@ -42,9 +47,14 @@ pub struct Changes {
 #[derive(Deserialize, Validate, JsonSchema)]
 #[schemars(rename = "PostReplacement")]
 pub struct Replacement {
-    #[garde(length(chars, min = 1, max = 200))]
+    /// Trimmed; one line (no control characters).
+    #[serde(deserialize_with = "posts::title")]
+    #[garde(custom(posts::title_rule))]
+    #[schemars(length(min = 1, max = 200))]
     title: String,
-    #[garde(length(chars, max = 100_000))]
+    /// Line breaks and tabs, but no other control characters.
+    #[garde(custom(posts::content_rule))]
+    #[schemars(length(max = 100_000))]
     content: String,
     #[garde(skip)]
     published: Option<bool>,
@@ -74,7 +84,7 @@ async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiRes
         &state.db,
         id,
         PostChanges {
-            title: changes.title.as_deref().map(str::trim),
+            title: changes.title.as_deref(),
             content: changes.content.as_deref(),
             published: changes.published,
             tags: tags.as_deref(),
