@@ -45,6 +45,7 @@ pub mod pagination;
 pub mod prelude;
 pub mod response;
 pub mod routing;
+pub mod serve;
 pub mod stream;
 #[cfg(feature = "testing")]
 pub mod test;

@@ -53,6 +53,10 @@ pub struct Config {
     pub upload_rate_per_minute: u32,
     /// `CHAT_STREAMS_PER_USER` (default 2): chat replies one user may be streamed at once.
     pub chat_streams_per_user: u32,
+    /// How the server treats slow and numerous clients: `HEADER_READ_TIMEOUT`,
+    /// `IDLE_TIMEOUT`, `BODY_READ_TIMEOUT`, `MIN_BODY_RATE`, `MAX_CONNECTIONS`,
+    /// `MAX_IN_FLIGHT`, `SHUTDOWN_TIMEOUT`, `HTTP2` (`fsroute::serve::ServeConfig`).
+    pub serve: fsroute::serve::ServeConfig,
 }
 
 /// How much one user may keep in uploads.
@@ -208,6 +212,7 @@ impl Config {
             },
             upload_rate_per_minute: rate("UPLOAD_RATE_PER_MINUTE", 20)?,
             chat_streams_per_user: rate("CHAT_STREAMS_PER_USER", 2)?,
+            serve: fsroute::serve::ServeConfig::from_env()?,
             trust_forwarded_for: match var("TRUST_FORWARDED_FOR").as_deref().map(str::trim) {
                 None | Some("0" | "false" | "no") => false,
                 Some("1" | "true" | "yes") => true,
@@ -249,6 +254,7 @@ impl Config {
             },
             upload_rate_per_minute: 1_000,
             chat_streams_per_user: 2,
+            serve: fsroute::serve::ServeConfig::default(),
         }
     }
 }

@@ -66,14 +66,24 @@ async fn main() -> ExitCode {
     // Tests read this line to find the port.
     println!("listening on http://{address}");
 
-    // The peer address reaches handlers as `ConnectInfo` (the login rate limit keys on it).
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-    match served {
-        Ok(()) => {
+    // Timeouts, connection and request caps, graceful shutdown: docs/deploying.md. The
+    // peer address reaches handlers as `ConnectInfo` (the rate limits key on it).
+    let server = fsroute::serve::Server::new(listener, app(state))
+        .config(config.serve.clone())
+        .with_graceful_shutdown(async {
+            fsroute::serve::shutdown_signal().await;
+            println!("shutting down: finishing in-flight requests");
+        });
+    match server.run().await {
+        Ok(report) if report.cut == 0 => {
             println!("stopped: every in-flight request finished");
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            println!(
+                "stopped: {} connections still busy at SHUTDOWN_TIMEOUT were cut",
+                report.cut
+            );
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -154,29 +164,6 @@ async fn create_admin(config: &Config, args: Vec<String>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight, then exit.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    println!("shutting down: finishing in-flight requests");
 }
 
 /// Buffers of 1 MiB and more (an argon2 run's 19 MiB, an upload) get their own memory

@@ -1,5 +1,5 @@
-//! The real binary over a real socket: SIGTERM while a reply is streaming lets the reply
-//! finish, then the process exits cleanly.
+//! The real binary over a real socket: SIGTERM while a reply is streaming ends the stream
+//! with a final event, then the process exits cleanly.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 #[cfg(unix)]
 #[test]
-fn sigterm_finishes_the_in_flight_request_then_exits() {
+fn sigterm_ends_the_stream_with_a_final_event_then_exits() {
     let data = tempfile::tempdir().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_template-app"))
         .env("DATA_DIR", data.path())
@@ -68,9 +68,15 @@ fn sigterm_finishes_the_in_flight_request_then_exits() {
     stream.read_to_end(&mut received).unwrap();
     let text = String::from_utf8_lossy(&received);
     assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    // The reply is ended with the server's final event (clients reconnect elsewhere),
+    // and properly: the last chunk, not a cut connection.
     assert!(
-        text.contains("event: done"),
-        "the stream was cut off: {text}"
+        text.contains("event: shutdown\ndata: {\"reason\":\"the server is shutting down\"}"),
+        "no final event: {text}"
+    );
+    assert!(
+        text.ends_with("0\r\n\r\n"),
+        "the stream was cut off: {text:?}"
     );
 
     let status = server.wait().unwrap();

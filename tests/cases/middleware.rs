@@ -401,6 +401,74 @@ async fn cors_answers_only_configured_origins() {
     assert_eq!(other.header("access-control-allow-origin"), None);
 }
 
+/// tower-http's `CorsLayer` answered every `OPTIONS` itself (200, `allow-methods: *` or
+/// the configured list), so the router's 204 with the route's `Allow` reached no one.
+#[tokio::test]
+async fn only_real_preflights_from_allowed_origins_get_the_cors_answer() {
+    let cors = CorsLayer::new()
+        .allow_origin(["https://app.example"
+            .parse::<axum::http::HeaderValue>()
+            .unwrap()])
+        .allow_methods(tower_http::cors::Any);
+    let client = TestClient::new(
+        AppLayers::new()
+            .cors(cors)
+            .apply(middleware::router(state())),
+    );
+    let options = |headers: &[(&str, &str)]| {
+        let mut request = Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/public");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let cors_headers = |reply: &TestResponse| -> Vec<String> {
+        reply
+            .headers()
+            .keys()
+            .map(|name| name.as_str().to_string())
+            .filter(|name| name.starts_with("access-control-allow-"))
+            .collect()
+    };
+
+    // Plain OPTIONS, and OPTIONS with an Origin but no requested method: the router's.
+    for headers in [vec![], vec![("origin", "https://app.example")]] {
+        let reply = client.send(options(&headers)).await;
+        assert_eq!(reply.status(), StatusCode::NO_CONTENT, "{headers:?}");
+        assert_eq!(reply.header("allow"), Some("GET, HEAD, OPTIONS"));
+        assert_eq!(cors_headers(&reply), Vec::<String>::new(), "{headers:?}");
+    }
+
+    // A real preflight from the allowed origin: the policy's answer, the route's methods.
+    let allowed = client
+        .send(options(&[
+            ("origin", "https://app.example"),
+            ("access-control-request-method", "GET"),
+        ]))
+        .await;
+    assert!(allowed.status().is_success());
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(
+        allowed.header("access-control-allow-methods"),
+        Some("GET, HEAD, OPTIONS")
+    );
+
+    // From another origin: no Access-Control-Allow-* at all.
+    let refused = client
+        .send(options(&[
+            ("origin", "https://evil.example"),
+            ("access-control-request-method", "GET"),
+        ]))
+        .await;
+    assert_eq!(cors_headers(&refused), Vec::<String>::new());
+    assert_eq!(refused.header("allow"), Some("GET, HEAD, OPTIONS"));
+}
+
 #[tokio::test]
 async fn compression_and_the_global_body_limit() {
     let client = TestClient::new(

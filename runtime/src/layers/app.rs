@@ -81,8 +81,10 @@ impl AppLayers {
         self
     }
 
-    /// The CORS policy, as tower-http's `CorsLayer`. Preflight requests are answered by it,
-    /// before any route middleware runs.
+    /// The CORS policy, as tower-http's `CorsLayer`. A real preflight (`Origin` and
+    /// `Access-Control-Request-Method`) from an allowed origin is answered by it, before
+    /// any route middleware runs, with the route's own methods; any other `OPTIONS`
+    /// reaches the router (see [`PreflightLayer`](super::PreflightLayer)).
     pub fn cors(mut self, cors: CorsLayer) -> Self {
         self.cors = Some(cors);
         self
@@ -102,7 +104,7 @@ impl AppLayers {
             router = router.layer(CompressionLayer::new());
         }
         if let Some(cors) = self.cors {
-            router = router.layer(cors);
+            router = router.layer(super::PreflightLayer::new(cors));
         }
         if self.request_id {
             router = router.layer(PropagateRequestIdLayer::x_request_id());

@@ -17,11 +17,13 @@
 mod app;
 mod json_errors;
 mod panic;
+mod preflight;
 mod revalidate;
 mod timeout;
 
 pub use app::{AppLayers, DEFAULT_BODY_LIMIT, MAX_REQUEST_ID_LEN, is_plain_request_id};
 pub use json_errors::{JsonErrors, JsonErrorsLayer};
 pub use panic::{CatchPanic, catch_panic};
+pub use preflight::{Preflight, PreflightLayer};
 pub use revalidate::{CACHE_HEADER, Revalidate, RevalidateService};
 pub use timeout::{MaxDuration, MaxDurationFuture, MaxDurationService};

@@ -16,6 +16,12 @@ pub async fn middleware(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // `OPTIONS` only tells which methods a route has (the router's 204 with `Allow`), and
+    // a browser's CORS preflight never carries a token: let it through, so preflights
+    // list the route's real methods.
+    if request.method() == Method::OPTIONS {
+        return next.run(request).await;
+    }
     match sessions::signed_in_user(&state, request.headers()).await {
         Ok(user) => {
             request.extensions_mut().insert(user);

@@ -1,0 +1,426 @@
+//! One client connection: what it is doing (reading headers, handling a request, idle),
+//! watched so that a slow or silent client is closed on time, and its requests counted
+//! against the server's cap.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderValue, Request, StatusCode, Version, header};
+use http_body::Frame;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tower::ServiceExt;
+
+use super::ServeStats;
+use super::body::{CutFlag, WatchedBody};
+use super::config::ServeConfig;
+use crate::ApiError;
+use crate::error::code;
+
+/// No time recorded.
+const NEVER: u64 = u64::MAX;
+
+/// What the watchdog reads: kept up to date by the socket (bytes arriving) and by the
+/// requests (starting, their responses ending). Times are milliseconds since `opened`.
+struct Activity {
+    opened: Instant,
+    /// Requests of this connection whose responses have not ended.
+    in_flight: AtomicUsize,
+    /// Requests this connection has started.
+    started: AtomicU64,
+    /// When the connection last had nothing in flight (its opening, or a response's end).
+    idle_since: AtomicU64,
+    /// The first byte that came while nothing was in flight: a request's headers began.
+    headers_began: AtomicU64,
+    /// The client opened with HTTP/2's preface.
+    http2: AtomicBool,
+    /// No byte has been read yet.
+    fresh: AtomicBool,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            opened: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            started: AtomicU64::new(0),
+            idle_since: AtomicU64::new(0),
+            headers_began: AtomicU64::new(NEVER),
+            http2: AtomicBool::new(false),
+            fresh: AtomicBool::new(true),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(NEVER - 1)
+    }
+
+    fn bytes_arrived(&self, first_bytes: &[u8]) {
+        if self.fresh.swap(false, Ordering::Relaxed) {
+            self.http2.store(
+                first_bytes.starts_with(b"PRI * HTTP/2.0"),
+                Ordering::Relaxed,
+            );
+        }
+        if self.in_flight.load(Ordering::Relaxed) == 0 {
+            let _ = self.headers_began.compare_exchange(
+                NEVER,
+                self.now(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+        }
+    }
+}
+
+/// Why the watchdog closes a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Close {
+    /// Headers not complete in time: closed at once, as they may never be.
+    HeaderTimeout,
+    /// Nothing in flight for the idle timeout: closed cleanly.
+    Idle,
+}
+
+impl Activity {
+    fn verdict(&self, config: &ServeConfig) -> Option<Close> {
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+        let now = self.now();
+        let past = |since: u64, limit: Duration| {
+            since != NEVER && u128::from(now.saturating_sub(since)) >= limit.as_millis()
+        };
+        let idle_since = self.idle_since.load(Ordering::Relaxed);
+        if self.http2.load(Ordering::Relaxed) {
+            // Frames (pings, settings) come and go on an idle HTTP/2 connection: only
+            // whether a stream is open tells it is in use.
+            return past(idle_since, config.idle_timeout).then_some(Close::Idle);
+        }
+        let headers_began = self.headers_began.load(Ordering::Relaxed);
+        if past(headers_began, config.header_read_timeout) {
+            return Some(Close::HeaderTimeout);
+        }
+        if self.started.load(Ordering::Relaxed) == 0 {
+            // A new connection owes its first request's headers from the start.
+            return past(idle_since, config.header_read_timeout).then_some(Close::HeaderTimeout);
+        }
+        (headers_began == NEVER && past(idle_since, config.idle_timeout)).then_some(Close::Idle)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The socket, noting when bytes arrive.
+    struct WatchedIo {
+        #[pin]
+        stream: TcpStream,
+        activity: Arc<Activity>,
+    }
+}
+
+impl AsyncRead for WatchedIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.project();
+        let before = buf.filled().len();
+        let read = this.stream.poll_read(cx, buf);
+        if matches!(read, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.activity.bytes_arrived(&buf.filled()[before..]);
+        }
+        read
+    }
+}
+
+impl AsyncWrite for WatchedIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.project().stream.poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().stream.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().stream.poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.project().stream.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+}
+
+/// A request being handled: counted on its connection and against the server's cap until
+/// its response has been sent (or dropped).
+struct InFlight {
+    activity: Arc<Activity>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl InFlight {
+    fn begin(activity: Arc<Activity>, permit: OwnedSemaphorePermit) -> InFlight {
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        activity.started.fetch_add(1, Ordering::Relaxed);
+        activity.headers_began.store(NEVER, Ordering::Relaxed);
+        InFlight {
+            activity,
+            _permit: permit,
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if self.activity.in_flight.fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.activity
+                .idle_since
+                .store(self.activity.now(), Ordering::Relaxed);
+            self.activity.headers_began.store(NEVER, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What a connection shares with the server.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub(crate) router: Router,
+    pub(crate) config: Arc<ServeConfig>,
+    pub(crate) in_flight: Arc<Semaphore>,
+    pub(crate) stats: Arc<ServeStats>,
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// Serves one connection until it ends, is closed by the watchdog, or the server shuts
+/// down (then it finishes what is in flight; the server cuts it at the deadline).
+pub(crate) async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Shared,
+    _slot: OwnedSemaphorePermit,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(WatchedIo {
+        stream,
+        activity: Arc::clone(&activity),
+    });
+    let service = {
+        let shared = shared.clone();
+        let activity = Arc::clone(&activity);
+        hyper::service::service_fn(move |request: Request<Incoming>| {
+            handle(request, peer, shared.clone(), Arc::clone(&activity))
+        })
+    };
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        // hyper's own timer, a backstop behind the watchdog: it runs from the end of a
+        // response to the end of the next request's headers.
+        .header_read_timeout(shared.config.header_read_timeout + shared.config.idle_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(100)
+        // Pings find peers that vanished without closing.
+        .keep_alive_interval(Some(Duration::from_secs(20)))
+        .keep_alive_timeout(Duration::from_secs(20));
+    let builder = if shared.config.http2 {
+        builder
+    } else {
+        builder.http1_only()
+    };
+    let connection = builder.serve_connection_with_upgrades(io, service);
+    tokio::pin!(connection);
+
+    let config = &shared.config;
+    let tick = (config.header_read_timeout.min(config.idle_timeout) / 4)
+        .clamp(Duration::from_millis(10), Duration::from_secs(1));
+    let mut watchdog = tokio::time::interval(tick);
+    watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut draining = false;
+    loop {
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            _ = shared.shutdown.cancelled(), if !draining => {
+                draining = true;
+                connection.as_mut().graceful_shutdown();
+            }
+            _ = watchdog.tick() => match activity.verdict(config) {
+                Some(Close::HeaderTimeout) => {
+                    shared.stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(%peer, "closed: request headers not complete in time");
+                    return;
+                }
+                Some(Close::Idle) if !draining => {
+                    shared.stats.idle_closed.fetch_add(1, Ordering::Relaxed);
+                    draining = true;
+                    connection.as_mut().graceful_shutdown();
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+async fn handle(
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    shared: Shared,
+    activity: Arc<Activity>,
+) -> Result<Response, Infallible> {
+    let http1 = request.version() < Version::HTTP_2;
+    let Ok(permit) = Arc::clone(&shared.in_flight).try_acquire_owned() else {
+        shared.stats.overloaded.fetch_add(1, Ordering::Relaxed);
+        return Ok(overloaded());
+    };
+    let in_flight = InFlight::begin(activity, permit);
+    let cut = CutFlag::default();
+    let config = &shared.config;
+    let mut request = request.map(|body| {
+        Body::new(WatchedBody::new(
+            body,
+            config.body_read_timeout,
+            config.min_body_rate,
+            cut.clone(),
+        ))
+    });
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let response = match shared.router.clone().oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    let response = match cut.get() {
+        // Whatever the handler made of the failed read, the client was too slow.
+        Some(why) => {
+            shared.stats.body_timeouts.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%peer, "request body cut: {why}");
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                code::REQUEST_TIMEOUT,
+                format!("Request body too slow: {why}"),
+            )
+            .into_response();
+            if http1 {
+                // The rest of the body is not worth waiting for.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            response
+        }
+        None => response,
+    };
+    let event_stream = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/event-stream"));
+    let shutdown = event_stream.then(|| shared.shutdown.clone().cancelled_owned());
+    Ok(response.map(|body| {
+        Body::new(ServedBody {
+            inner: body,
+            _in_flight: in_flight,
+            shutdown,
+            state: State::Streaming,
+        })
+    }))
+}
+
+/// 503 with `Retry-After` when every request slot is taken.
+fn overloaded() -> Response {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        code::SERVICE_UNAVAILABLE,
+        "The server is busy: retry in a moment",
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+    .into_response()
+}
+
+/// The final event of a Server-Sent Events stream the server ends because it is shutting
+/// down; `retry` asks the browser to reconnect in a second (to another replica).
+pub(crate) const SHUTDOWN_EVENT: &str =
+    "event: shutdown\ndata: {\"reason\":\"the server is shutting down\"}\nretry: 1000\n\n";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Streaming,
+    FinalEventSent,
+}
+
+pin_project_lite::pin_project! {
+    /// A response on its way out: holds the request's slot until it has been sent, and
+    /// ends an event stream with a final event when the server shuts down.
+    struct ServedBody {
+        #[pin]
+        inner: Body,
+        _in_flight: InFlight,
+        #[pin]
+        shutdown: Option<WaitForCancellationFutureOwned>,
+        state: State,
+    }
+}
+
+impl http_body::Body for ServedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let mut this = self.project();
+        if *this.state == State::FinalEventSent {
+            return Poll::Ready(None);
+        }
+        // Between events only: the stream gives one whole event per frame.
+        if let Some(shutdown) = this.shutdown.as_mut().as_pin_mut()
+            && shutdown.poll(cx).is_ready()
+        {
+            *this.state = State::FinalEventSent;
+            return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
+                SHUTDOWN_EVENT.as_bytes(),
+            )))));
+        }
+        this.inner.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.state == State::FinalEventSent || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
