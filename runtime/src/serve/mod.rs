@@ -144,11 +144,14 @@ impl Server {
                             }
                             Err(_) => {
                                 stats.refused_connections.fetch_add(1, Ordering::Relaxed);
-                                if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
-                                    tokio::spawn(async move {
-                                        refuse(stream).await;
-                                        drop(permit);
-                                    });
+                                match Arc::clone(&refusals).try_acquire_owned() {
+                                    Ok(permit) => {
+                                        tokio::spawn(async move {
+                                            refuse(stream).await;
+                                            drop(permit);
+                                        });
+                                    }
+                                    Err(_) => refuse_now(stream),
                                 }
                             }
                         }
@@ -236,23 +239,25 @@ const REFUSED: &str = concat!(
     r#"{"error":{"code":"SERVICE_UNAVAILABLE","message":"The server has too many connections: retry in a moment","details":null}}"#,
 );
 
+/// Answers a connection past the cap and closes it, within 100 ms. The request is read
+/// first (it has usually arrived whole by now): closing a socket with unread data resets
+/// it, and the reset could destroy the answer before the client reads it.
 async fn refuse(mut stream: TcpStream) {
     let answered = async {
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).await;
         stream.write_all(REFUSED.as_bytes()).await?;
-        stream.shutdown().await?;
-        // Read what the client sent until it closes, briefly: closing a socket with
-        // unread data resets it, and the client could lose the answer.
-        let mut sink = [0u8; 4096];
-        let mut read = 0;
-        while read < 64 * 1024 {
-            match stream.read(&mut sink).await? {
-                0 => break,
-                n => read += n,
-            }
-        }
-        io::Result::Ok(())
+        stream.shutdown().await
     };
-    let _ = tokio::time::timeout(Duration::from_millis(500), answered).await;
+    let _ = tokio::time::timeout(Duration::from_millis(100), answered).await;
+}
+
+/// [`refuse`] without waiting, when too many refusals are under way: whatever has
+/// arrived is read, the answer written if the socket takes it at once, then closed.
+fn refuse_now(stream: TcpStream) {
+    let mut request = [0u8; 4096];
+    let _ = stream.try_read(&mut request);
+    let _ = stream.try_write(REFUSED.as_bytes());
 }
 
 /// Errors that concern one connection only (it went away before we took it).

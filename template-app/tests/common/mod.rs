@@ -183,20 +183,52 @@ pub fn postgres_or_skip(test: &str) -> Option<String> {
 pub struct AppProcess {
     child: std::process::Child,
     pub address: String,
+    /// What the app has printed since `listening on` (its log lines included).
+    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     _data: tempfile::TempDir,
 }
 
 impl AppProcess {
     pub fn start(database_url: &str, settings: &[(&str, &str)]) -> AppProcess {
-        AppProcess::spawn(Some(database_url), settings)
+        AppProcess::spawn(Some(database_url), settings, None)
     }
 
     /// The binary on the SQLite file in its own data folder.
     pub fn start_sqlite(settings: &[(&str, &str)]) -> AppProcess {
-        AppProcess::spawn(None, settings)
+        AppProcess::spawn(None, settings, None)
     }
 
-    fn spawn(database_url: Option<&str>, settings: &[(&str, &str)]) -> AppProcess {
+    /// [`AppProcess::start_sqlite`] in a process that may open at most `files` files
+    /// (`RLIMIT_NOFILE`, soft and hard, as `ulimit -n` would set it).
+    #[cfg(unix)]
+    pub fn start_sqlite_with_file_limit(settings: &[(&str, &str)], files: u64) -> AppProcess {
+        AppProcess::spawn(None, settings, Some(files))
+    }
+
+    /// The lines the app has printed so far, after `listening on`.
+    pub fn output(&self) -> Vec<String> {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// SIGTERM, then the exit status and everything printed.
+    #[cfg(unix)]
+    pub fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        // The reader thread sees the pipe close right after the exit.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        (status, self.output())
+    }
+
+    fn spawn(
+        database_url: Option<&str>,
+        settings: &[(&str, &str)],
+        file_limit: Option<u64>,
+    ) -> AppProcess {
         use std::io::BufRead;
 
         let data = tempfile::tempdir().unwrap();
@@ -214,6 +246,26 @@ impl AppProcess {
         for (name, value) in settings {
             command.env(name, value);
         }
+        #[cfg(unix)]
+        if let Some(files) = file_limit {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: between fork and exec only `setrlimit` runs, which is async-signal-safe.
+            unsafe {
+                command.pre_exec(move || {
+                    let limit = libc::rlimit {
+                        rlim_cur: files,
+                        rlim_max: files,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = file_limit;
         let mut child = command.spawn().unwrap();
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         let address = loop {
@@ -227,10 +279,17 @@ impl AppProcess {
             }
         };
         // Keep reading so the app never blocks on a full pipe.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = std::sync::Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
         AppProcess {
             child,
             address,
+            output,
             _data: data,
         }
     }
