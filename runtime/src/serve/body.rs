@@ -55,8 +55,10 @@ pin_project_lite::pin_project! {
     pub(crate) struct WatchedBody<B> {
         #[pin]
         inner: B,
-        #[pin]
-        next_piece_by: Sleep,
+        // Made the first time the body has to wait: most bodies never do.
+        next_piece_by: Option<Pin<Box<Sleep>>>,
+        // Whether `next_piece_by` counts the current wait (it is reset when data comes).
+        waiting: bool,
         gap: Duration,
         min_rate: u64,
         started: Option<Instant>,
@@ -70,7 +72,8 @@ impl<B> WatchedBody<B> {
     pub(crate) fn new(inner: B, gap: Duration, min_rate: u64, cut: CutFlag) -> Self {
         WatchedBody {
             inner,
-            next_piece_by: tokio::time::sleep(gap),
+            next_piece_by: None,
+            waiting: false,
             gap,
             min_rate,
             started: None,
@@ -93,22 +96,19 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        let mut this = self.project();
+        let this = self.project();
         if *this.done {
             return Poll::Ready(None);
         }
-        let now = Instant::now();
-        // The clocks start when the handler first reads, not when the headers came.
-        let started = *this.started.get_or_insert_with(|| {
-            this.next_piece_by.as_mut().reset(now + *this.gap);
-            now
-        });
+        // The rate is measured from the handler's first read, not from the headers.
+        let started = *this.started.get_or_insert_with(Instant::now);
         match this.inner.poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     *this.received += data.len() as u64;
-                    this.next_piece_by.as_mut().reset(now + *this.gap);
-                    let elapsed = now.duration_since(started);
+                    // The wait for the next piece starts when the body next has to wait.
+                    *this.waiting = false;
+                    let elapsed = started.elapsed();
                     if *this.min_rate > 0
                         && elapsed > BODY_RATE_GRACE
                         && (*this.received as f64) < *this.min_rate as f64 * elapsed.as_secs_f64()
@@ -120,10 +120,20 @@ where
             }
             Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(error.into()))),
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => match this.next_piece_by.poll(cx) {
-                Poll::Ready(()) => cut(this.cut, this.done, TooSlow::Stalled(*this.gap)),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                let gap = *this.gap;
+                let timer = this
+                    .next_piece_by
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(gap)));
+                if !*this.waiting {
+                    timer.as_mut().reset(Instant::now() + gap);
+                    *this.waiting = true;
+                }
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => cut(this.cut, this.done, TooSlow::Stalled(gap)),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 

@@ -309,12 +309,17 @@ async fn handle(
     let cut = CutFlag::default();
     let config = &shared.config;
     let mut request = request.map(|body| {
-        Body::new(WatchedBody::new(
-            body,
-            config.body_read_timeout,
-            config.min_body_rate,
-            cut.clone(),
-        ))
+        if http_body::Body::is_end_stream(&body) {
+            // No body (most GETs): nothing to watch.
+            Body::new(body)
+        } else {
+            Body::new(WatchedBody::new(
+                body,
+                config.body_read_timeout,
+                config.min_body_rate,
+                cut.clone(),
+            ))
+        }
     });
     request.extensions_mut().insert(ConnectInfo(peer));
     let response = match shared.router.clone().oneshot(request).await {
