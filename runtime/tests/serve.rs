@@ -185,34 +185,49 @@ async fn slowloris_connections_are_closed_and_good_clients_are_served() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn past_the_connection_cap_new_connections_get_a_json_503() {
+async fn at_the_connection_cap_the_longest_waiting_make_room_or_new_ones_get_a_json_503() {
     let server = start(ServeConfig {
         max_connections: 20,
+        header_read_timeout: Duration::from_secs(4),
         ..quick()
     })
     .await;
-    // 40 silent connections: 20 are held (until the header timeout), 20 refused.
+    // 40 silent connections at once: 20 are held, and the other 20 come before any has
+    // waited long enough to give its place (a quarter of the header timeout, at most
+    // 1 s): they get the JSON 503 and are closed.
     let mut silent = Vec::new();
     for _ in 0..40 {
         silent.push(TcpStream::connect(server.address).await.unwrap());
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let refused = get_path(server.address, "/").await;
-    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
-    assert!(refused.contains("retry-after: 1"), "{refused}");
-    assert!(
-        refused.contains(r#""code":"SERVICE_UNAVAILABLE""#),
-        "{refused}"
-    );
-    assert!(server.stats.peak_connections.load(Ordering::Relaxed) <= 20);
-    // Once the silent ones are shed at the header timeout, good clients are served.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let served = get_path(server.address, "/").await;
-    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
-    for mut stream in silent {
-        assert!(closed_within(&mut stream, Duration::from_secs(3)).await);
+    let answers = futures_util::future::join_all(silent.iter_mut().map(|stream| async {
+        let mut answer = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_millis(300), stream.read_to_end(&mut answer)).await;
+        read.is_ok()
+            .then(|| String::from_utf8_lossy(&answer).into_owned())
+    }))
+    .await;
+    let refused: Vec<_> = answers.into_iter().flatten().collect();
+    assert_eq!(refused.len(), 20, "{refused:?}");
+    for answer in refused {
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+        assert!(answer.contains("retry-after: 1"), "{answer}");
+        assert!(
+            answer.contains(r#""code":"SERVICE_UNAVAILABLE""#),
+            "{answer}"
+        );
     }
-    assert!(server.stats.refused_connections.load(Ordering::Relaxed) >= 20);
+    assert_eq!(server.stats.peak_connections.load(Ordering::Relaxed), 20);
+    // Now the held ones have waited over a second: a new client takes the place of the
+    // one that has waited longest, and is served at once.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    for _ in 0..3 {
+        let served = get_path(server.address, "/").await;
+        assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    }
+    // The first took a held connection's place; the others found the first's slot free.
+    assert_eq!(server.stats.evicted.load(Ordering::Relaxed), 1);
+    assert!(server.stats.peak_connections.load(Ordering::Relaxed) <= 20);
     server.stop().await;
 }
 

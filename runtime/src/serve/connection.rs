@@ -2,12 +2,13 @@
 //! watched so that a slow or silent client is closed on time, and its requests counted
 //! against the server's cap.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -86,6 +87,72 @@ impl Activity {
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             );
+        }
+    }
+}
+
+impl Activity {
+    /// Since when the connection has been waiting for a request (silent since it opened,
+    /// trickling headers, or idle after a response); `None` while one is in flight.
+    fn waiting_since(&self) -> Option<Instant> {
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+        let headers_began = self.headers_began.load(Ordering::Relaxed);
+        let since = if headers_began != NEVER {
+            headers_began
+        } else {
+            self.idle_since.load(Ordering::Relaxed)
+        };
+        Some(self.opened + Duration::from_millis(since))
+    }
+}
+
+/// Every open connection, so that at the cap the one that has waited longest for a
+/// request can make room for a new client.
+#[derive(Default)]
+pub(crate) struct Registry {
+    next_id: AtomicU64,
+    open: Mutex<HashMap<u64, (Arc<Activity>, CancellationToken)>>,
+}
+
+impl Registry {
+    fn register(&self, activity: &Arc<Activity>) -> (u64, CancellationToken) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let evict = CancellationToken::new();
+        self.lock()
+            .insert(id, (Arc::clone(activity), evict.clone()));
+        (id, evict)
+    }
+
+    fn unregister(&self, id: u64) {
+        self.lock().remove(&id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Arc<Activity>, CancellationToken)>> {
+        self.open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Closes the connection that has waited longest for a request, if it has waited at
+    /// least `min_wait`; whether one was closed. A client sends its headers in
+    /// milliseconds, so the longest waiters are the silent, the trickling and the idle.
+    pub(crate) fn evict_longest_waiting(&self, min_wait: Duration) -> bool {
+        let now = Instant::now();
+        let open = self.lock();
+        let victim = open
+            .values()
+            .filter(|(_, evict)| !evict.is_cancelled())
+            .filter_map(|(activity, evict)| Some((activity.waiting_since()?, evict)))
+            .filter(|(since, _)| now.saturating_duration_since(*since) >= min_wait)
+            .min_by_key(|(since, _)| *since);
+        match victim {
+            Some((_, evict)) => {
+                evict.cancel();
+                true
+            }
+            None => false,
         }
     }
 }
@@ -219,6 +286,7 @@ pub(crate) struct Shared {
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) stats: Arc<ServeStats>,
     pub(crate) shutdown: CancellationToken,
+    pub(crate) registry: Arc<Registry>,
 }
 
 /// Serves one connection until it ends, is closed by the watchdog, or the server shuts
@@ -230,13 +298,25 @@ pub(crate) async fn serve_connection(
     _slot: OwnedSemaphorePermit,
 ) {
     let activity = Arc::new(Activity::new());
+    let (id, evict) = shared.registry.register(&activity);
+    serve_registered(stream, peer, &shared, &activity, evict).await;
+    shared.registry.unregister(id);
+}
+
+async fn serve_registered(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    activity: &Arc<Activity>,
+    evict: CancellationToken,
+) {
     let io = TokioIo::new(WatchedIo {
         stream,
         activity: Arc::clone(&activity),
     });
     let service = {
         let shared = shared.clone();
-        let activity = Arc::clone(&activity);
+        let activity = Arc::clone(activity);
         hyper::service::service_fn(move |request: Request<Incoming>| {
             handle(request, peer, shared.clone(), Arc::clone(&activity))
         })
@@ -273,6 +353,11 @@ pub(crate) async fn serve_connection(
     loop {
         tokio::select! {
             _ = connection.as_mut() => return,
+            _ = evict.cancelled() => {
+                shared.stats.evicted.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%peer, "closed: made room for a new connection at the cap");
+                return;
+            }
             _ = shared.shutdown.cancelled(), if !draining => {
                 draining = true;
                 connection.as_mut().graceful_shutdown();

@@ -120,7 +120,11 @@ impl Server {
             config: Arc::new(config),
             stats: Arc::clone(&stats),
             shutdown: shutdown.clone(),
+            registry: Arc::default(),
         };
+        // A connection that has waited this long for a request gives its place to a new
+        // client when the cap is reached; clients send headers within milliseconds.
+        let evictable_after = (shared.config.header_read_timeout / 4).min(Duration::from_secs(1));
         let mut connections = JoinSet::new();
         let mut backoff = Backoff::default();
         loop {
@@ -131,17 +135,9 @@ impl Server {
                     Ok((stream, peer)) => {
                         backoff.reset();
                         let _ = stream.set_nodelay(true);
-                        match Arc::clone(&slots).try_acquire_owned() {
-                            Ok(slot) => {
-                                let open = stats.open_connections.fetch_add(1, Ordering::Relaxed) + 1;
-                                stats.peak_connections.fetch_max(open, Ordering::Relaxed);
-                                let shared = shared.clone();
-                                let stats = Arc::clone(&stats);
-                                connections.spawn(async move {
-                                    serve_connection(stream, peer, shared, slot).await;
-                                    stats.open_connections.fetch_sub(1, Ordering::Relaxed);
-                                });
-                            }
+                        let slot = match Arc::clone(&slots).try_acquire_owned() {
+                            Ok(slot) => Some(slot),
+                            Err(_) if shared.registry.evict_longest_waiting(evictable_after) => None,
                             Err(_) => {
                                 stats.refused_connections.fetch_add(1, Ordering::Relaxed);
                                 match Arc::clone(&refusals).try_acquire_owned() {
@@ -153,8 +149,35 @@ impl Server {
                                     }
                                     Err(_) => refuse_now(stream),
                                 }
+                                continue;
                             }
-                        }
+                        };
+                        let shared = shared.clone();
+                        let stats = Arc::clone(&stats);
+                        let slots = Arc::clone(&slots);
+                        connections.spawn(async move {
+                            // A slot, or the one an evicted connection is giving back.
+                            let slot = match slot {
+                                Some(slot) => slot,
+                                None => match tokio::time::timeout(
+                                    Duration::from_millis(200),
+                                    slots.acquire_owned(),
+                                )
+                                .await
+                                {
+                                    Ok(Ok(slot)) => slot,
+                                    _ => {
+                                        stats.refused_connections.fetch_add(1, Ordering::Relaxed);
+                                        refuse(stream).await;
+                                        return;
+                                    }
+                                },
+                            };
+                            let open = stats.open_connections.fetch_add(1, Ordering::Relaxed) + 1;
+                            stats.peak_connections.fetch_max(open, Ordering::Relaxed);
+                            serve_connection(stream, peer, shared, slot).await;
+                            stats.open_connections.fetch_sub(1, Ordering::Relaxed);
+                        });
                     }
                     Err(error) if is_per_connection(&error) => {}
                     Err(error) => {
@@ -218,6 +241,9 @@ pub struct ServeStats {
     pub body_timeouts: AtomicU64,
     /// Connections past `max_connections`, answered 503 and closed.
     pub refused_connections: AtomicU64,
+    /// Connections closed at the cap to make room for a new one: those that had waited
+    /// longest for a request.
+    pub evicted: AtomicU64,
     /// Requests past `max_in_flight`, answered 503.
     pub overloaded: AtomicU64,
     /// Failed accepts (out of file descriptors), each followed by a pause.
@@ -243,13 +269,14 @@ const REFUSED: &str = concat!(
 /// first (it has usually arrived whole by now): closing a socket with unread data resets
 /// it, and the reset could destroy the answer before the client reads it.
 async fn refuse(mut stream: TcpStream) {
+    let mut request = [0u8; 4096];
+    // A client that sends nothing gets the answer all the same.
+    let _ = tokio::time::timeout(Duration::from_millis(50), stream.read(&mut request)).await;
     let answered = async {
-        let mut request = [0u8; 4096];
-        let _ = stream.read(&mut request).await;
         stream.write_all(REFUSED.as_bytes()).await?;
         stream.shutdown().await
     };
-    let _ = tokio::time::timeout(Duration::from_millis(100), answered).await;
+    let _ = tokio::time::timeout(Duration::from_millis(50), answered).await;
 }
 
 /// [`refuse`] without waiting, when too many refusals are under way: whatever has
