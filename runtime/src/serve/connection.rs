@@ -312,7 +312,7 @@ async fn serve_registered(
 ) {
     let io = TokioIo::new(WatchedIo {
         stream,
-        activity: Arc::clone(&activity),
+        activity: Arc::clone(activity),
     });
     let service = {
         let shared = shared.clone();
