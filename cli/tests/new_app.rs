@@ -66,7 +66,7 @@ fn fsroute_new_creates_an_app_that_builds_and_passes_its_own_tests() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("test sigterm_finishes_the_in_flight_request_then_exits ... ok"),
+        stdout.contains("test sigterm_ends_the_stream_with_a_final_event_then_exits ... ok"),
         "{stdout}"
     );
 }

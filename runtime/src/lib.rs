@@ -10,7 +10,8 @@
 //! async fn main() {
 //!     let app = routes::router(());
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.unwrap();
-//!     axum::serve(listener, app).await.unwrap();
+//!     // Timeouts, connection and request caps, graceful shutdown: see `fsroute::serve`.
+//!     fsroute::serve::serve(listener, app).await.unwrap();
 //! }
 //! ```
 //!
