@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -17,14 +17,16 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use http::{HeaderValue, Request, StatusCode, Version, header};
 use http_body::Frame;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use std::future::Future;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tower::ServiceExt;
@@ -54,7 +56,18 @@ struct Activity {
     http2: AtomicBool,
     /// No byte has been read yet.
     fresh: AtomicBool,
+    /// What the server asks of the connection: [`RUN`], [`DRAIN`] or [`EVICT`].
+    control: AtomicU8,
+    /// The connection's task, woken when `control` changes. Lock-free to poll, unlike a
+    /// shared cancellation token, which every connection would lock on every wake.
+    control_waker: AtomicWaker,
 }
+
+const RUN: u8 = 0;
+/// Finish what is in flight, then close (shutdown).
+const DRAIN: u8 = 1;
+/// Close at once, to make room at the cap.
+const EVICT: u8 = 2;
 
 impl Activity {
     fn new() -> Activity {
@@ -66,7 +79,15 @@ impl Activity {
             headers_began: AtomicU64::new(NEVER),
             http2: AtomicBool::new(false),
             fresh: AtomicBool::new(true),
+            control: AtomicU8::new(RUN),
+            control_waker: AtomicWaker::new(),
         }
+    }
+
+    /// Asks the connection to `command` (only ever raised: an evicted one is not drained).
+    fn command(&self, command: u8) {
+        self.control.fetch_max(command, Ordering::AcqRel);
+        self.control_waker.wake();
     }
 
     fn now(&self) -> u64 {
@@ -109,30 +130,48 @@ impl Activity {
 }
 
 /// Every open connection, so that at the cap the one that has waited longest for a
-/// request can make room for a new client.
+/// request can make room for a new client, and so that shutdown reaches them all.
 #[derive(Default)]
 pub(crate) struct Registry {
     next_id: AtomicU64,
-    open: Mutex<HashMap<u64, (Arc<Activity>, CancellationToken)>>,
+    open: Mutex<Connections>,
+}
+
+#[derive(Default)]
+struct Connections {
+    by_id: HashMap<u64, Arc<Activity>>,
+    draining: bool,
 }
 
 impl Registry {
-    fn register(&self, activity: &Arc<Activity>) -> (u64, CancellationToken) {
+    fn register(&self, activity: &Arc<Activity>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let evict = CancellationToken::new();
-        self.lock()
-            .insert(id, (Arc::clone(activity), evict.clone()));
-        (id, evict)
+        let mut open = self.lock();
+        if open.draining {
+            // Accepted just before the shutdown began.
+            activity.command(DRAIN);
+        }
+        open.by_id.insert(id, Arc::clone(activity));
+        id
     }
 
     fn unregister(&self, id: u64) {
-        self.lock().remove(&id);
+        self.lock().by_id.remove(&id);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Arc<Activity>, CancellationToken)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connections> {
         self.open
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every connection finishes what it has in flight and closes.
+    pub(crate) fn drain_all(&self) {
+        let mut open = self.lock();
+        open.draining = true;
+        for activity in open.by_id.values() {
+            activity.command(DRAIN);
+        }
     }
 
     /// Closes the connection that has waited longest for a request, if it has waited at
@@ -142,17 +181,36 @@ impl Registry {
         let now = Instant::now();
         let open = self.lock();
         let victim = open
+            .by_id
             .values()
-            .filter(|(_, evict)| !evict.is_cancelled())
-            .filter_map(|(activity, evict)| Some((activity.waiting_since()?, evict)))
+            .filter(|activity| activity.control.load(Ordering::Acquire) == RUN)
+            .filter_map(|activity| Some((activity.waiting_since()?, activity)))
             .filter(|(since, _)| now.saturating_duration_since(*since) >= min_wait)
             .min_by_key(|(since, _)| *since);
         match victim {
-            Some((_, evict)) => {
-                evict.cancel();
+            Some((_, activity)) => {
+                activity.command(EVICT);
                 true
             }
             None => false,
+        }
+    }
+}
+
+/// Resolves when the server has asked something of the connection since `seen`.
+struct Command<'a> {
+    activity: &'a Activity,
+    seen: u8,
+}
+
+impl Future for Command<'_> {
+    type Output = u8;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u8> {
+        self.activity.control_waker.register(cx.waker());
+        match self.activity.control.load(Ordering::Acquire) {
+            command if command != self.seen => Poll::Ready(command),
+            _ => Poll::Pending,
         }
     }
 }
@@ -252,11 +310,30 @@ impl AsyncWrite for WatchedIo {
 /// its response has been sent (or dropped).
 struct InFlight {
     activity: Arc<Activity>,
-    _permit: OwnedSemaphorePermit,
+    _permit: Slot,
+}
+
+/// One of the server's `max_in_flight` request slots, given back on drop.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(in_flight: &Arc<AtomicUsize>, max: usize) -> Option<Slot> {
+        if in_flight.fetch_add(1, Ordering::AcqRel) >= max {
+            in_flight.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Slot(Arc::clone(in_flight)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl InFlight {
-    fn begin(activity: Arc<Activity>, permit: OwnedSemaphorePermit) -> InFlight {
+    fn begin(activity: Arc<Activity>, permit: Slot) -> InFlight {
         activity.in_flight.fetch_add(1, Ordering::Relaxed);
         activity.started.fetch_add(1, Ordering::Relaxed);
         activity.headers_began.store(NEVER, Ordering::Relaxed);
@@ -278,15 +355,19 @@ impl Drop for InFlight {
     }
 }
 
-/// What a connection shares with the server.
-#[derive(Clone)]
+/// What a connection shares with the server (one `Arc` for all of it: it is cloned for
+/// every request).
 pub(crate) struct Shared {
     pub(crate) router: Router,
-    pub(crate) config: Arc<ServeConfig>,
-    pub(crate) in_flight: Arc<Semaphore>,
+    pub(crate) config: ServeConfig,
+    /// Requests in flight over all connections, against `config.max_in_flight`. A plain
+    /// counter: a semaphore's release takes a lock, on every request.
+    pub(crate) in_flight: Arc<AtomicUsize>,
     pub(crate) stats: Arc<ServeStats>,
+    /// Cancelled at shutdown: ends Server-Sent Events streams (polled between events
+    /// only, so its lock is no cost).
     pub(crate) shutdown: CancellationToken,
-    pub(crate) registry: Arc<Registry>,
+    pub(crate) registry: Registry,
 }
 
 /// Serves one connection until it ends, is closed by the watchdog, or the server shuts
@@ -294,41 +375,37 @@ pub(crate) struct Shared {
 pub(crate) async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    shared: Shared,
+    shared: Arc<Shared>,
     _slot: OwnedSemaphorePermit,
 ) {
     let activity = Arc::new(Activity::new());
-    let (id, evict) = shared.registry.register(&activity);
-    serve_registered(stream, peer, &shared, &activity, evict).await;
+    let id = shared.registry.register(&activity);
+    serve_registered(stream, peer, &shared, &activity).await;
     shared.registry.unregister(id);
 }
 
 async fn serve_registered(
     stream: TcpStream,
     peer: SocketAddr,
-    shared: &Shared,
+    shared: &Arc<Shared>,
     activity: &Arc<Activity>,
-    evict: CancellationToken,
 ) {
     let io = TokioIo::new(WatchedIo {
         stream,
         activity: Arc::clone(activity),
     });
     let service = {
-        let shared = shared.clone();
+        let shared = Arc::clone(shared);
         let activity = Arc::clone(activity);
         hyper::service::service_fn(move |request: Request<Incoming>| {
-            handle(request, peer, shared.clone(), Arc::clone(&activity))
+            handle(request, peer, Arc::clone(&shared), Arc::clone(&activity))
         })
     };
 
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        // hyper's own timer, a backstop behind the watchdog: it runs from the end of a
-        // response to the end of the next request's headers.
-        .header_read_timeout(shared.config.header_read_timeout + shared.config.idle_timeout);
+    // No hyper header timer for HTTP/1: the watchdog keeps that time, and a timer per
+    // request would cost every request a registration in tokio's timer wheel.
+    builder.http1().header_read_timeout(None);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -349,17 +426,17 @@ async fn serve_registered(
         .clamp(Duration::from_millis(10), Duration::from_secs(1));
     let mut watchdog = tokio::time::interval(tick);
     watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut draining = false;
+    let mut seen = RUN;
     loop {
         tokio::select! {
             _ = connection.as_mut() => return,
-            _ = evict.cancelled() => {
-                shared.stats.evicted.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(%peer, "closed: made room for a new connection at the cap");
-                return;
-            }
-            _ = shared.shutdown.cancelled(), if !draining => {
-                draining = true;
+            command = Command { activity, seen } => {
+                seen = command;
+                if command == EVICT {
+                    shared.stats.evicted.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(%peer, "closed: made room for a new connection at the cap");
+                    return;
+                }
                 connection.as_mut().graceful_shutdown();
             }
             _ = watchdog.tick() => match activity.verdict(config) {
@@ -368,10 +445,10 @@ async fn serve_registered(
                     tracing::debug!(%peer, "closed: request headers not complete in time");
                     return;
                 }
-                Some(Close::Idle) if !draining => {
+                Some(Close::Idle) if seen == RUN => {
                     shared.stats.idle_closed.fetch_add(1, Ordering::Relaxed);
-                    draining = true;
-                    connection.as_mut().graceful_shutdown();
+                    // Draining from here: nothing is in flight, so it closes at once.
+                    activity.command(DRAIN);
                 }
                 _ => {}
             },
@@ -382,13 +459,18 @@ async fn serve_registered(
 async fn handle(
     request: Request<Incoming>,
     peer: SocketAddr,
-    shared: Shared,
+    shared: Arc<Shared>,
     activity: Arc<Activity>,
-) -> Result<Response, Infallible> {
+) -> Result<Response<ServedBody>, Infallible> {
     let http1 = request.version() < Version::HTTP_2;
-    let Ok(permit) = Arc::clone(&shared.in_flight).try_acquire_owned() else {
+    let Some(permit) = Slot::take(&shared.in_flight, shared.config.max_in_flight) else {
         shared.stats.overloaded.fetch_add(1, Ordering::Relaxed);
-        return Ok(overloaded());
+        return Ok(overloaded().map(|body| ServedBody {
+            inner: body,
+            _in_flight: None,
+            shutdown: None,
+            state: State::Streaming,
+        }));
     };
     let in_flight = InFlight::begin(activity, permit);
     let cut = CutFlag::default();
@@ -437,13 +519,12 @@ async fn handle(
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"text/event-stream"));
     let shutdown = event_stream.then(|| shared.shutdown.clone().cancelled_owned());
-    Ok(response.map(|body| {
-        Body::new(ServedBody {
-            inner: body,
-            _in_flight: in_flight,
-            shutdown,
-            state: State::Streaming,
-        })
+    // Not boxed again: hyper takes any body type.
+    Ok(response.map(|body| ServedBody {
+        inner: body,
+        _in_flight: Some(in_flight),
+        shutdown,
+        state: State::Streaming,
     }))
 }
 
@@ -472,10 +553,10 @@ enum State {
 pin_project_lite::pin_project! {
     /// A response on its way out: holds the request's slot until it has been sent, and
     /// ends an event stream with a final event when the server shuts down.
-    struct ServedBody {
+    pub(crate) struct ServedBody {
         #[pin]
         inner: Body,
-        _in_flight: InFlight,
+        _in_flight: Option<InFlight>,
         #[pin]
         shutdown: Option<WaitForCancellationFutureOwned>,
         state: State,

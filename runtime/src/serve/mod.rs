@@ -51,7 +51,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{BODY_RATE_GRACE, ServeConfig, default_max_connections, file_limit};
 
-use connection::{Shared, serve_connection};
+use connection::{Registry, Shared, serve_connection};
 
 /// Serves `router` on `listener` with the default limits until SIGTERM or Ctrl-C.
 pub async fn serve(listener: TcpListener, router: Router) -> io::Result<ServeReport> {
@@ -114,14 +114,14 @@ impl Server {
         // Answering a refused connection holds its socket a moment; these are few, so a
         // flood of refusals cannot use up the files either.
         let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
-        let shared = Shared {
+        let shared = Arc::new(Shared {
             router,
-            in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
-            config: Arc::new(config),
+            in_flight: Arc::default(),
+            config,
             stats: Arc::clone(&stats),
             shutdown: shutdown.clone(),
-            registry: Arc::default(),
-        };
+            registry: Registry::default(),
+        });
         // A connection that has waited this long for a request gives its place to a new
         // client when the cap is reached; clients send headers within milliseconds.
         let evictable_after = (shared.config.header_read_timeout / 4).min(Duration::from_secs(1));
@@ -152,7 +152,7 @@ impl Server {
                                 continue;
                             }
                         };
-                        let shared = shared.clone();
+                        let shared = Arc::clone(&shared);
                         let stats = Arc::clone(&stats);
                         let slots = Arc::clone(&slots);
                         connections.spawn(async move {
@@ -197,6 +197,7 @@ impl Server {
             "shutting down: finishing in-flight requests (at most {} s)",
             shared.config.shutdown_timeout.as_secs_f64()
         );
+        shared.registry.drain_all();
         shutdown.cancel();
         let drained = tokio::time::timeout(shared.config.shutdown_timeout, async {
             while connections.join_next().await.is_some() {}
