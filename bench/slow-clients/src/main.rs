@@ -1,7 +1,7 @@
 //! A good client's success rate and latency while slowloris connections are held open,
 //! `axum::serve` and `fsroute::serve` side by side, loopback only (docs/reliability.md):
 //!
-//!     cargo run --release -p bench-slow-clients [-- --slow 1138 --files 1024 --seconds 30]
+//!     cargo run --release -p bench-slow-clients [-- --slow 1138 --files 1024 --seconds 30 --rounds 5]
 //!
 //! Each server runs as its own process with `--files` open files allowed (1,024 is a
 //! common default). The attack opens `--slow` connections at 500 a second, each sending a
@@ -9,7 +9,7 @@
 //! does; closed ones are not reopened. From the moment all are open, a good client sends
 //! one request every 50 ms on a fresh connection for `--seconds`, giving each 2 s to be
 //! answered. Then, with no attack, 32 keep-alive connections measure requests per second
-//! for 5 s per server, three rounds, alternating: the cost of the protections.
+//! for 5 s per server, `--rounds` rounds (5), alternating: the cost of the protections.
 //!
 //! Prints a table and writes it to `bench/results/slow-clients.md`.
 
@@ -29,6 +29,7 @@ struct Options {
     slow: usize,
     files: u64,
     seconds: u64,
+    rounds: usize,
 }
 
 fn options() -> Options {
@@ -36,6 +37,7 @@ fn options() -> Options {
         slow: 1138,
         files: 1024,
         seconds: 30,
+        rounds: 5,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -48,6 +50,7 @@ fn options() -> Options {
             "--slow" => options.slow = value() as usize,
             "--files" => options.files = value(),
             "--seconds" => options.seconds = value(),
+            "--rounds" => options.rounds = value() as usize,
             other => {
                 panic!("unknown option {other}; see the top of bench/slow-clients/src/main.rs")
             }
@@ -323,7 +326,7 @@ async fn main() {
 
     // What the protections cost when nobody attacks.
     let mut rates = [Vec::new(), Vec::new()];
-    for round in 0..3 {
+    for round in 0..options.rounds {
         let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
         for index in order {
             let mode = ["axum", "fsroute"][index];
@@ -331,6 +334,7 @@ async fn main() {
             rates[index].push(throughput(server.address, 32, 5).await);
         }
     }
+    let ratios: Vec<f64> = rates[1].iter().zip(&rates[0]).map(|(f, a)| f / a).collect();
     let median = |values: &mut Vec<f64>| {
         values.sort_by(f64::total_cmp);
         values[values.len() / 2]
@@ -338,10 +342,16 @@ async fn main() {
     let axum = median(&mut rates[0]);
     let fsroute = median(&mut rates[1]);
     let throughput_report = format!(
-        "\nNo attack, 32 keep-alive connections, 5 s, median of 3 rounds: `axum::serve` \
-         {axum:.0} requests/s, `fsroute::serve` {fsroute:.0} requests/s, ratio \
-         fsroute/axum {:.3}.\n",
-        fsroute / axum
+        "\nNo attack, 32 keep-alive connections, 5 s, median of {} rounds (alternating \
+         order): `axum::serve` {axum:.0} requests/s, `fsroute::serve` {fsroute:.0} \
+         requests/s, ratio fsroute/axum {:.3}; each round's ratio: {}.\n",
+        options.rounds,
+        fsroute / axum,
+        ratios
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     print!("{throughput_report}");
     report.push_str(&throughput_report);

@@ -1,5 +1,6 @@
 //! The server the slow-clients benchmark attacks: one small JSON route, served by
-//! `axum::serve` (how the template served before) or `fsroute::serve` (its defaults).
+//! `axum::serve` with the client's address (how the template served before) or
+//! `fsroute::serve` (its defaults).
 //!
 //!     slow-clients-server axum|fsroute
 
@@ -18,7 +19,14 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     println!("listening on http://{}", listener.local_addr().unwrap());
     match mode.as_str() {
-        "axum" => axum::serve(listener, app).await.unwrap(),
+        // With the client's address, as the template served before (and as
+        // fsroute::serve always gives it).
+        "axum" => axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap(),
         "fsroute" => {
             fsroute::serve::serve(listener, app).await.unwrap();
         }
