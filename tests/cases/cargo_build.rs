@@ -129,7 +129,7 @@ const MAIN_RS: &str = r#"mod routes {
 async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     println!("listening on {}", listener.local_addr().unwrap());
-    fsroute::serve::serve(listener, routes::router(())).await.unwrap();
+    axum::serve(listener, routes::router(())).await.unwrap();
 }
 "#;
 
