@@ -2,6 +2,7 @@
 //! correctness pass, and the load generator (keep-alive connections, each sending its
 //! next request when the last answer is read).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,8 @@ pub struct Answer {
     pub status: u16,
     pub content_type: Option<String>,
     pub location: Option<String>,
+    /// `Retry-After` in seconds, on a 503 or 429.
+    pub retry_after: Option<u64>,
     pub body: Bytes,
 }
 
@@ -119,6 +122,7 @@ async fn send_on(
             .map(str::to_string)
     };
     let (content_type, location) = (header("content-type"), header("location"));
+    let retry_after = header("retry-after").and_then(|value| value.trim().parse().ok());
     let status = response.status().as_u16();
     let body = response
         .into_body()
@@ -130,6 +134,7 @@ async fn send_on(
         status,
         content_type,
         location,
+        retry_after,
         body,
     })
 }
@@ -150,6 +155,8 @@ pub struct Run {
     pub requests: u64,
     /// Answers with another status than expected, and broken connections.
     pub errors: u64,
+    /// The errors by status; 0 for a broken or refused connection.
+    pub error_statuses: BTreeMap<u16, u64>,
     pub seconds: f64,
     /// Latencies of the answers in the timed window, in microseconds, sorted.
     pub latencies: Vec<u32>,
@@ -187,7 +194,8 @@ pub struct Shape {
 
 /// Drives `shape.connections` keep-alive connections with `spec`: the warm-up first, then
 /// a timed window, whose answers alone are counted (those with the `expected` status; any
-/// other, or a broken connection, is an error). `at_start` runs as the window opens,
+/// other, or a broken connection, is an error; after an answer with `Retry-After` the
+/// connection waits that long). `at_start` runs as the window opens,
 /// `at_end` as it closes (the server's counters are read there).
 pub async fn load(
     port: u16,
@@ -213,7 +221,7 @@ pub async fn load(
         let (spec, window) = (spec.clone(), window.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
-            let mut errors = 0u64;
+            let mut errors: BTreeMap<u16, u64> = BTreeMap::new();
             let mut sender = None;
             loop {
                 let started = Instant::now();
@@ -225,7 +233,7 @@ pub async fn load(
                         Ok(connected) => sender = Some(connected),
                         Err(_) => {
                             if started >= window.start {
-                                errors += 1;
+                                *errors.entry(0).or_default() += 1;
                             }
                             tokio::time::sleep(Duration::from_millis(10)).await;
                             continue;
@@ -246,15 +254,21 @@ pub async fn load(
                             );
                         }
                     }
-                    Ok(_) => {
+                    Ok(answer) => {
                         if counted {
-                            errors += 1;
+                            *errors.entry(answer.status).or_default() += 1;
+                        }
+                        // A client told to come back later does, as a real one would,
+                        // instead of asking again at once.
+                        if let Some(seconds) = answer.retry_after {
+                            let until = (finished + Duration::from_secs(seconds)).min(window.end);
+                            tokio::time::sleep_until(until.into()).await;
                         }
                     }
                     Err(_) => {
                         sender = None;
                         if counted {
-                            errors += 1;
+                            *errors.entry(0).or_default() += 1;
                         }
                     }
                 }
@@ -272,7 +286,10 @@ pub async fn load(
     };
     for task in tasks {
         let (latencies, errors) = task.await.expect("a load task");
-        run.errors += errors;
+        for (status, count) in errors {
+            run.errors += count;
+            *run.error_statuses.entry(status).or_default() += count;
+        }
         run.latencies.extend(latencies);
     }
     run.requests = run.latencies.len() as u64;

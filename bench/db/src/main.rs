@@ -486,7 +486,31 @@ fn report(
         out,
         "# bench/db: the template's database endpoints, Rust vs Next.js ({backend})\n"
     );
-    let _ = writeln!(out, "Machine: {}.", machine(cores));
+    let stamp = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .current_dir(workspace())
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    let _ = writeln!(
+        out,
+        "Run {} at commit {}{}. Machine: {}.",
+        stamp("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        stamp("git", &["rev-parse", "--short", "HEAD"]),
+        if stamp(
+            "git",
+            &["status", "--porcelain", "--", "template-app", "runtime"]
+        )
+        .is_empty()
+        {
+            ""
+        } else {
+            " (with uncommitted changes in template-app/ or runtime/)"
+        },
+        machine(cores)
+    );
     let _ = writeln!(
         out,
         "{} rounds alternating the order; per run a {} s warm-up, then {} s timed; 64 keep-alive \
@@ -503,7 +527,7 @@ fn report(
     );
     let _ = writeln!(
         out,
-        "| endpoint | contestant | req/s (min–max) | p50 ms | p99 ms | p99.9 ms | errors / requests | server CPU µs/req | ctx switches/req | peak RSS MiB |"
+        "| endpoint | contestant | req/s (min–max) | p50 ms | p99 ms | p99.9 ms | errors / answered | server CPU µs/req | ctx switches/req | peak RSS MiB |"
     );
     let _ = writeln!(
         out,
@@ -521,6 +545,24 @@ fn report(
             let med = |f: &dyn Fn(&Sample) -> f64| median(samples.iter().map(f).collect());
             let requests: u64 = samples.iter().map(|s| s.run.requests).sum();
             let errors: u64 = samples.iter().map(|s| s.run.errors).sum();
+            let mut statuses = std::collections::BTreeMap::<u16, u64>::new();
+            for sample in samples.iter() {
+                for (status, count) in &sample.run.error_statuses {
+                    *statuses.entry(*status).or_default() += count;
+                }
+            }
+            let kinds: Vec<String> = statuses
+                .iter()
+                .map(|(status, count)| match status {
+                    0 => format!("{} broken", thousands(*count as f64)),
+                    status => format!("{} × {status}", thousands(*count as f64)),
+                })
+                .collect();
+            let errors = if kinds.is_empty() {
+                thousands(errors as f64)
+            } else {
+                format!("{} ({})", thousands(errors as f64), kinds.join(", "))
+            };
             let rate_median = median(rate.clone());
             rates.push(rate_median);
             let _ = writeln!(
@@ -538,7 +580,7 @@ fn report(
                 med(&|s| s.run.percentile(0.50)),
                 med(&|s| s.run.percentile(0.99)),
                 med(&|s| s.run.percentile(0.999)),
-                thousands(errors as f64),
+                errors,
                 thousands(requests as f64),
                 thousands(med(&|s| s.cpu_us_per_request)),
                 med(&|s| s.switches_per_request),
@@ -547,6 +589,15 @@ fn report(
         }
         ratios.push((endpoint.name, rates[0] / rates[1]));
     }
+    let _ = writeln!(
+        out,
+        "\nreq/s counts the answers with the expected status (200; 201 for the create). Errors are \
+         any other answer (a 503 from the template is its password-hashing queue turning a \
+         sign-in away) and broken connections. Server CPU (user + system) and context switches \
+         are those of the server's process tree over the timed window, divided by its answers; \
+         peak RSS is VmHWM, reset as the timed window opens. Each create run starts a fresh \
+         server on a fresh copy of the seeded database."
+    );
     let _ = writeln!(out, "\n| endpoint | Rust ÷ Next (req/s) |\n| --- | ---: |");
     for (name, ratio) in ratios {
         let _ = writeln!(out, "| {name} | {ratio:.2}× |");
