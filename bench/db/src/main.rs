@@ -1,7 +1,8 @@
 //! The template app's database-backed endpoints against the same API as Next.js 16 route
 //! handlers (issue #22), side by side on one seeded database:
 //!
-//!     cargo run --release -p bench-db -- [--seconds 10] [--rounds 3] [--postgres] [--no-build]
+//!     cargo run --release -p bench-db -- [--seconds 10] [--rounds 3] [--warmup 3] [--postgres]
+//!         [--no-build] [--check] [--show]
 //!
 //! 1. Builds `template-app` (release) and `bench/db/nextjs` (`npm ci`, `next build`).
 //! 2. Seeds once: the template app on an empty database makes the schema, its admin and
@@ -10,9 +11,9 @@
 //!    (PostgreSQL, `--postgres`, with `TEST_DATABASE_URL` from `.ci/with-postgres`).
 //! 3. A correctness pass: the same requests to both, compared; a mismatch exits 1.
 //! 4. Measurement: both servers pinned to CPU 0, this load generator to CPU 1; per
-//!    endpoint and round (the order alternating), a 3 s warm-up and a timed run per
+//!    endpoint and round (the order alternating), a warm-up (3 s) and a timed run per
 //!    contestant. Requests/s, p50/p99/p99.9, server CPU and context switches per request,
-//!    peak memory. The table goes to stdout and `bench/results/db.md`.
+//!    peak memory. The table goes to stdout and `bench/results/db.md` (`db-postgres.md`).
 
 mod check;
 mod client;
@@ -32,10 +33,11 @@ use server::{Contestant, Launch, Server, Usage};
 
 const SECRET: &str = "bench-db shared secret: 48 bytes of test key material!!";
 const ISSUER: &str = "template-app";
-const WARMUP: Duration = Duration::from_secs(3);
 
 struct Options {
     seconds: u64,
+    /// Before each timed run (`--warmup`, default 3 s).
+    warmup: u64,
     rounds: usize,
     postgres: bool,
     build: bool,
@@ -47,6 +49,7 @@ struct Options {
 fn options() -> Options {
     let mut options = Options {
         seconds: 10,
+        warmup: 3,
         rounds: 3,
         postgres: false,
         build: true,
@@ -63,12 +66,13 @@ fn options() -> Options {
         match arg.as_str() {
             "--seconds" => options.seconds = number("--seconds").max(1),
             "--rounds" => options.rounds = number("--rounds").max(1) as usize,
+            "--warmup" => options.warmup = number("--warmup"),
             "--postgres" => options.postgres = true,
             "--no-build" => options.build = false,
             "--check" => options.check_only = true,
             "--show" => options.show = true,
             other => fail(&format!(
-                "unknown option {other}: use --seconds N, --rounds N, --postgres, --no-build, --check, --show"
+                "unknown option {other}: use --seconds N, --rounds N, --warmup N, --postgres, --no-build, --check, --show"
             )),
         }
     }
@@ -195,6 +199,33 @@ async fn postgres_admin(base: &str, statements: &[String]) {
             .unwrap_or_else(|err| fail(&format!("{statement}: {err}")));
     }
     let _ = connection.close().await;
+}
+
+/// What the PostgreSQL server runs with, for the report: `.ci/with-postgres` starts its
+/// throw-away cluster with `fsync = off`, which no session can turn back on.
+async fn postgres_settings(base: &str) -> String {
+    use sqlx::{Connection, Row};
+    let Ok(mut connection) = sqlx::PgConnection::connect(&format!("{base}postgres")).await else {
+        return "Database: PostgreSQL (its settings could not be read).".to_string();
+    };
+    let mut show = async |name: &str| -> String {
+        sqlx::query(sqlx::AssertSqlSafe(format!("SHOW {name}")))
+            .fetch_one(&mut connection)
+            .await
+            .ok()
+            .and_then(|row| row.try_get::<String, _>(0).ok())
+            .unwrap_or_else(|| "?".to_string())
+    };
+    let (version, fsync, commit) = (
+        show("server_version").await,
+        show("fsync").await,
+        show("synchronous_commit").await,
+    );
+    format!(
+        "Database: PostgreSQL {version} on loopback, one database per contestant made with \
+         `CREATE DATABASE … TEMPLATE` from the seeded one; `fsync = {fsync}`, \
+         `synchronous_commit = {commit}` (the same server for both)."
+    )
 }
 
 /// The settings both contestants share: the same secret and issuer (tokens are
@@ -380,7 +411,7 @@ struct Sample {
     peak_kib: u64,
 }
 
-async fn measure(server: &Server, endpoint: &Endpoint, token: &str, seconds: u64) -> Sample {
+async fn measure(server: &Server, endpoint: &Endpoint, token: &str, options: &Options) -> Sample {
     let before = std::cell::Cell::new(Usage::default());
     let after = std::cell::Cell::new(Usage::default());
     let run = client::load(
@@ -389,8 +420,8 @@ async fn measure(server: &Server, endpoint: &Endpoint, token: &str, seconds: u64
         endpoint.expected,
         client::Shape {
             connections: endpoint.connections,
-            warmup: WARMUP,
-            seconds: Duration::from_secs(seconds),
+            warmup: Duration::from_secs(options.warmup),
+            seconds: Duration::from_secs(options.seconds),
         },
         || {
             server.reset_peak_memory();
@@ -474,6 +505,7 @@ fn report(
     cores: usize,
     pinned: bool,
     cases: usize,
+    database: &str,
     results: &[(&Endpoint, Vec<Sample>, Vec<Sample>)],
 ) -> String {
     let mut out = String::new();
@@ -511,13 +543,14 @@ fn report(
         },
         machine(cores)
     );
+    let _ = writeln!(out, "{database}");
     let _ = writeln!(
         out,
         "{} rounds alternating the order; per run a {} s warm-up, then {} s timed; 64 keep-alive \
          connections (8 for login). {} Correctness pass: {cases} cases, all alike. \
          Medians over rounds (requests/s: min–max).\n",
         options.rounds,
-        WARMUP.as_secs(),
+        options.warmup,
         options.seconds,
         if pinned {
             "Servers pinned to CPU 0, the load generator to CPU 1."
@@ -707,7 +740,7 @@ async fn bench(options: &Options, scratch: &Path, pinned: bool, cores: usize) ->
                     contestant.label(),
                     endpoint.name
                 ));
-                let sample = measure(server, endpoint, &token, options.seconds).await;
+                let sample = measure(server, endpoint, &token, options).await;
                 log(&format!(
                     "    {:.0} req/s, p99 {:.1} ms, {} errors, {:.0} µs CPU/req",
                     sample.run.rate(),
@@ -724,7 +757,15 @@ async fn bench(options: &Options, scratch: &Path, pinned: bool, cores: usize) ->
     }
     rust.stop();
     next.stop();
-    let table = report(options, cores, pinned, cases, &results);
+    let database = match &store {
+        Store::Sqlite { .. } => {
+            "Database: one SQLite file copied per contestant; WAL with `synchronous = FULL` on both \
+             (one fsync per commit)."
+                .to_string()
+        }
+        Store::Postgres { base } => postgres_settings(base).await,
+    };
+    let table = report(options, cores, pinned, cases, &database, &results);
     println!("{table}");
     let path = workspace().join(if options.postgres {
         "bench/results/db-postgres.md"
