@@ -661,6 +661,13 @@ fn main() {
         .expect("a tokio runtime");
     let code = runtime.block_on(bench(&options, scratch.path(), pinned, cores));
     drop(runtime);
+    if code == 0 {
+        drop(scratch);
+    } else {
+        // The servers' output and the databases, to see what went wrong.
+        eprintln!("the servers' logs are kept in {}", scratch.path().display());
+        std::mem::forget(scratch);
+    }
     std::process::exit(code);
 }
 

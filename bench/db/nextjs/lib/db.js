@@ -126,8 +126,18 @@ async function openSqlite(url) {
 
 // ---- PostgreSQL ----
 
+// sqlx tells PostgreSQL each parameter's type; `pg` sends none and lets the server infer
+// them, which it cannot for `$3 IS NULL`. The one change to the template's SQL text on
+// PostgreSQL is that cast.
+const PG_SQL = {
+  ...SQL,
+  count: SQL.count.replace("$3 IS NULL", "$3::text IS NULL"),
+  page: SQL.page.replace("$3 IS NULL", "$3::text IS NULL"),
+};
+
 async function openPostgres(url) {
   const { default: pg } = await import("pg");
+  const SQL = PG_SQL;
   // BIGINT ids and COUNT(*) as numbers, as the template's i64 (all far below 2^53 here).
   pg.types.setTypeParser(20, (text) => Number(text));
   // The template's pool: DB_MAX_CONNECTIONS, default 8.
