@@ -224,7 +224,9 @@ async fn postgres_settings(base: &str) -> String {
     format!(
         "Database: PostgreSQL {version} on loopback, one database per contestant made with \
          `CREATE DATABASE … TEMPLATE` from the seeded one; `fsync = {fsync}`, \
-         `synchronous_commit = {commit}` (the same server for both)."
+         `synchronous_commit = {commit}` (the same server for both). PostgreSQL's own \
+         processes are not pinned, and their CPU is not in the server CPU column (they are \
+         not in the contestant's process tree)."
     )
 }
 
