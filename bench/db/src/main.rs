@@ -125,6 +125,9 @@ fn build() {
     run_command(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            // better-sqlite3 from its bundled SQLite, without first trying to download a
+            // prebuilt binary (as `.npmrc` says, for npm versions that stop reading it there).
+            .env("npm_config_build_from_source", "true")
             .current_dir(next_dir()),
         "npm ci (bench/db/nextjs)",
     );
