@@ -1160,6 +1160,86 @@ async fn control_characters_in_filters_are_a_400() {
     assert_eq!(fine.json()["data"].as_array().unwrap().len(), 1);
 }
 
+/// The `pagination.total` of `GET /api/posts` for a signed-in user.
+async fn total(app: &TestApp, token: &str) -> i64 {
+    let reply = app.get("/api/posts", Some(token)).await;
+    assert_eq!(reply.status(), StatusCode::OK, "{}", reply.text());
+    reply.json()["pagination"]["total"].as_i64().unwrap()
+}
+
+/// The list's total comes from counts kept by triggers (migration 8), not from counting
+/// the posts: it must follow every change that moves a post in or out of a list — a new
+/// post, publishing, unpublishing, deleting a post, deleting its author.
+#[tokio::test]
+async fn list_totals_follow_every_change() {
+    let app = TestApp::new().await;
+    let (admin, _) = app.admin().await;
+    let (ada, ada_id) = app.sign_up("ada@example.com").await;
+    let (bob, _) = app.sign_up("bob@example.com").await;
+    let post = |token: String, published: bool| {
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/posts",
+                Some(&token),
+                Some(json!({ "title": "T", "content": "c", "published": published })),
+            )
+            .await
+        }
+    };
+    let mut ada_posts = Vec::new();
+    for published in [true, true, false] {
+        let reply = post(ada.clone(), published).await;
+        ada_posts.push(reply.json()["id"].as_i64().unwrap());
+    }
+    let bob_published = post(bob.clone(), true).await.json()["id"].as_i64().unwrap();
+    post(bob.clone(), false).await;
+    // Published: 3. Each sees those and their own drafts; the admin sees all 5.
+    assert_eq!(
+        (
+            total(&app, &ada).await,
+            total(&app, &bob).await,
+            total(&app, &admin).await
+        ),
+        (4, 4, 5)
+    );
+
+    // Ada publishes her draft: one more for Bob.
+    let url = format!("/api/posts/{}", ada_posts[2]);
+    app.call(
+        Method::PATCH,
+        &url,
+        Some(&ada),
+        Some(json!({ "published": true })),
+    )
+    .await;
+    assert_eq!((total(&app, &ada).await, total(&app, &bob).await), (4, 5));
+    // And takes one back: one fewer for Bob, none for her.
+    let url = format!("/api/posts/{}", ada_posts[0]);
+    app.call(
+        Method::PATCH,
+        &url,
+        Some(&ada),
+        Some(json!({ "published": false })),
+    )
+    .await;
+    assert_eq!((total(&app, &ada).await, total(&app, &bob).await), (4, 4));
+
+    // Bob deletes his published post.
+    let url = format!("/api/posts/{bob_published}");
+    let deleted = app.call(Method::DELETE, &url, Some(&bob), None).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!((total(&app, &ada).await, total(&app, &bob).await), (3, 3));
+
+    // Ada's account goes, with her posts.
+    let url = format!("/api/users/{ada_id}");
+    let deleted = app.call(Method::DELETE, &url, Some(&admin), None).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!((total(&app, &bob).await, total(&app, &admin).await), (1, 1));
+    assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 1);
+}
+
 /// A page so far that `(page - 1) * limit` passed `i64::MAX` became a negative OFFSET:
 /// SQLite answered with the first page, PostgreSQL with a 500.
 #[tokio::test]
