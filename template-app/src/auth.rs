@@ -200,14 +200,16 @@ impl HashingQueue {
         HashingQueue { shared }
     }
 
-    /// The app's queue: one thread per core, four waiting jobs per thread and priority —
-    /// about 80 ms of work at argon2's 20 ms, so a waiting login is answered well within
-    /// a second, and a burst beyond that gets 503s rather than a growing backlog.
+    /// The app's queue: one thread per core, and per priority four waiting jobs per
+    /// thread but at least 16 — at most about 320 ms of work at argon2's 20 ms on one
+    /// core, so a waiting login is answered well within a second, and a burst beyond that
+    /// gets 503s rather than a growing backlog. (With four per thread only, a one-core
+    /// server turned away a third of eight concurrent logins: bench/db.)
     pub fn shared() -> &'static HashingQueue {
         static QUEUE: OnceLock<HashingQueue> = OnceLock::new();
         QUEUE.get_or_init(|| {
             let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-            HashingQueue::new(threads, 4 * threads)
+            HashingQueue::new(threads, (4 * threads).max(16))
         })
     }
 
