@@ -60,8 +60,8 @@ mod with_a_low_file_limit {
         }
     }
 
-    /// 128 files: the connection cap is 64 (the file limit less 64 for the database, logs
-    /// and files). 300 slowloris connections: the good client gets an answer to every
+    /// 128 files: the connection cap is 32 (the file limit less 64 for the database, logs
+    /// and files, and less 32 spare sockets). 300 slowloris connections: the good client gets an answer to every
     /// request (200, or the JSON 503 while the cap is full), the slow ones are closed at
     /// the header timeout, and once they are gone every request is a 200 again.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -159,12 +159,14 @@ pub fn file_limit() -> Option<u64> {
 }
 
 /// A connection cap that leaves room under the file limit: the limit less an eighth (at
-/// least 64) for the database, files and logs, and at most 10,000. 1,024 files (a common
-/// default) give 896 connections. Without a readable limit, 1,000.
+/// least 64) for the database, files and logs, and less the sockets the server may hold
+/// past the cap for a moment ([`SPARE_SOCKETS`](super::SPARE_SOCKETS)); at most 10,000.
+/// 1,024 files (a common default) give 864 connections. Without a readable limit, 1,000.
 pub fn default_max_connections() -> usize {
     let connections = match file_limit() {
         Some(files) => files
             .saturating_sub(RESERVED_FILES.max(files / 8))
+            .saturating_sub(super::SPARE_SOCKETS as u64)
             .clamp(1, MAX_DEFAULT_CONNECTIONS),
         None => 1_000,
     };

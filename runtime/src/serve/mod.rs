@@ -111,9 +111,10 @@ impl Server {
         } = self;
         let shutdown = CancellationToken::new();
         let slots = Arc::new(Semaphore::new(config.max_connections));
-        // Answering a refused connection holds its socket a moment; these are few, so a
-        // flood of refusals cannot use up the files either.
-        let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
+        // Sockets past the cap: a refused connection being answered, or a new one waiting
+        // for an evicted connection's slot. These are few, so that the server never holds
+        // more than `max_connections + SPARE_SOCKETS` (the default cap leaves room for them).
+        let spare = Arc::new(Semaphore::new(SPARE_SOCKETS));
         let shared = Arc::new(Shared {
             router,
             in_flight: Arc::default(),
@@ -136,21 +137,23 @@ impl Server {
                         backoff.reset();
                         let _ = stream.set_nodelay(true);
                         let slot = match Arc::clone(&slots).try_acquire_owned() {
-                            Ok(slot) => Some(slot),
-                            Err(_) if shared.registry.evict_longest_waiting(evictable_after) => None,
-                            Err(_) => {
-                                stats.refused_connections.fetch_add(1, Ordering::Relaxed);
-                                match Arc::clone(&refusals).try_acquire_owned() {
-                                    Ok(permit) => {
-                                        tokio::spawn(async move {
-                                            refuse(stream).await;
-                                            drop(permit);
-                                        });
-                                    }
-                                    Err(_) => refuse_now(stream),
+                            Ok(slot) => Ok(slot),
+                            Err(_) => match Arc::clone(&spare).try_acquire_owned() {
+                                Ok(spare) if shared.registry.evict_longest_waiting(evictable_after) => Err(spare),
+                                Ok(spare) => {
+                                    stats.refused_connections.fetch_add(1, Ordering::Relaxed);
+                                    tokio::spawn(async move {
+                                        refuse(stream).await;
+                                        drop(spare);
+                                    });
+                                    continue;
                                 }
-                                continue;
-                            }
+                                Err(_) => {
+                                    stats.refused_connections.fetch_add(1, Ordering::Relaxed);
+                                    refuse_now(stream);
+                                    continue;
+                                }
+                            },
                         };
                         let shared = Arc::clone(&shared);
                         let stats = Arc::clone(&stats);
@@ -158,14 +161,17 @@ impl Server {
                         connections.spawn(async move {
                             // A slot, or the one an evicted connection is giving back.
                             let slot = match slot {
-                                Some(slot) => slot,
-                                None => match tokio::time::timeout(
+                                Ok(slot) => slot,
+                                Err(spare) => match tokio::time::timeout(
                                     Duration::from_millis(200),
                                     slots.acquire_owned(),
                                 )
                                 .await
                                 {
-                                    Ok(Ok(slot)) => slot,
+                                    Ok(Ok(slot)) => {
+                                        drop(spare);
+                                        slot
+                                    }
                                     _ => {
                                         stats.refused_connections.fetch_add(1, Ordering::Relaxed);
                                         refuse(stream).await;
@@ -253,7 +259,8 @@ pub struct ServeStats {
     pub cut_at_shutdown: AtomicU64,
 }
 
-const REFUSALS_AT_ONCE: usize = 32;
+/// Sockets the server may hold past `max_connections` for a moment (see `run`).
+pub const SPARE_SOCKETS: usize = 32;
 
 /// The answer to a connection past the cap, written without reading its request.
 const REFUSED: &str = concat!(
@@ -280,7 +287,7 @@ async fn refuse(mut stream: TcpStream) {
     let _ = tokio::time::timeout(Duration::from_millis(50), answered).await;
 }
 
-/// [`refuse`] without waiting, when too many refusals are under way: whatever has
+/// [`refuse`] without waiting, when every spare socket is in use: whatever has
 /// arrived is read, the answer written if the socket takes it at once, then closed.
 fn refuse_now(stream: TcpStream) {
     let mut request = [0u8; 4096];
