@@ -32,6 +32,8 @@
 //! }
 //! ```
 
+#[cfg(feature = "sqlx")]
+pub mod db;
 #[cfg(feature = "docs")]
 pub mod docs_page;
 pub mod download;

@@ -23,8 +23,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `DATABASE_URL`; default `sqlite://<DATA_DIR>/app.db`.
     pub database_url: String,
-    /// `DB_MAX_CONNECTIONS` (default 8) and `DB_ACQUIRE_TIMEOUT_SECONDS` (default 5).
-    pub max_connections: u32,
+    /// `DB_MAX_CONNECTIONS` (default: one per core and at least two on SQLite, 8 on
+    /// PostgreSQL) and `DB_ACQUIRE_TIMEOUT_SECONDS` (default 5).
+    pub max_connections: Option<u32>,
     pub acquire_timeout: Duration,
     /// `JWT_SECRET`, at least [`MIN_SECRET_BYTES`] long; `None` means "make one up and warn".
     pub jwt_secret: Option<String>,
@@ -170,8 +171,15 @@ impl Config {
             port: u16::try_from(port).map_err(|_| format!("PORT={port} is not a port"))?,
             data_dir,
             database_url,
-            max_connections: u32::try_from(number("DB_MAX_CONNECTIONS", 8)?)
-                .map_err(|_| "DB_MAX_CONNECTIONS is too large".to_string())?,
+            max_connections: match var("DB_MAX_CONNECTIONS") {
+                None => None,
+                Some(_) => Some(
+                    u32::try_from(number("DB_MAX_CONNECTIONS", 0)?)
+                        .ok()
+                        .filter(|size| *size > 0)
+                        .ok_or("DB_MAX_CONNECTIONS must be between 1 and 4294967295")?,
+                ),
+            },
             acquire_timeout: Duration::from_secs(number("DB_ACQUIRE_TIMEOUT_SECONDS", 5)?),
             jwt_secret: match var("JWT_SECRET") {
                 Some(secret) => Some(check_secret(secret)?),
@@ -234,7 +242,7 @@ impl Config {
             port: 0,
             database_url: format!("sqlite://{}", data_dir.join("app.db").display()),
             data_dir,
-            max_connections: 8,
+            max_connections: None,
             acquire_timeout: Duration::from_secs(5),
             jwt_secret: Some("test-secret-test-secret-test-secret".to_string()),
             jwt_ttl: Duration::from_secs(3600),

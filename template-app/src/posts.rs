@@ -164,7 +164,7 @@ pub async fn find_visible(db: &Db, id: i64, viewer: &User) -> Result<Option<Post
             .bind(viewer.id)
             .bind(&viewer.role)
             .bind(id)
-            .fetch_optional(db)
+            .fetch_optional(db.reads())
             .await?;
     Ok(row.map(from_row))
 }
@@ -187,7 +187,7 @@ pub async fn list_visible(
             )
             .bind(viewer.id)
             .bind(&viewer.role)
-            .fetch_one(db)
+            .fetch_one(db.reads())
             .await?
         }
         Some(tag) => {
@@ -200,7 +200,7 @@ pub async fn list_visible(
             .bind(viewer.id)
             .bind(&viewer.role)
             .bind(tag)
-            .fetch_one(db)
+            .fetch_one(db.reads())
             .await?
         }
     };
@@ -217,7 +217,7 @@ pub async fn list_visible(
     .bind(tag)
     .bind(limit as i64)
     .bind(offset as i64)
-    .fetch_all(db)
+    .fetch_all(db.reads())
     .await?;
     Ok((rows.into_iter().map(from_row).collect(), total as u64))
 }
@@ -232,7 +232,7 @@ pub struct PostChanges<'a> {
 
 /// Creates a post with its tags: the post, any new tags and the links, or nothing.
 pub async fn create(db: &Db, author_id: i64, changes: PostChanges<'_>) -> Result<i64, ApiError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO posts (author_id, title, content, published, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -242,7 +242,7 @@ pub async fn create(db: &Db, author_id: i64, changes: PostChanges<'_>) -> Result
     .bind(changes.content.unwrap_or_default())
     .bind(changes.published.unwrap_or(false))
     .bind(now_timestamp())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     if let Some(tags) = changes.tags {
         link_tags(&mut tx, id, tags).await?;
@@ -253,7 +253,7 @@ pub async fn create(db: &Db, author_id: i64, changes: PostChanges<'_>) -> Result
 
 /// Updates a post and, when given, replaces its tags, in one transaction.
 pub async fn update(db: &Db, id: i64, changes: PostChanges<'_>) -> Result<(), ApiError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.write().await?;
     sqlx::query(
         "UPDATE posts SET title = COALESCE($1, title), content = COALESCE($2, content), \
          published = COALESCE($3, published), updated_at = $4 WHERE id = $5",
@@ -263,12 +263,12 @@ pub async fn update(db: &Db, id: i64, changes: PostChanges<'_>) -> Result<(), Ap
     .bind(changes.published)
     .bind(now_timestamp())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if let Some(tags) = changes.tags {
         sqlx::query("DELETE FROM post_tags WHERE post_id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         link_tags(&mut tx, id, tags).await?;
     }
@@ -326,15 +326,17 @@ pub async fn author_of(db: &Db, id: i64) -> Result<Option<i64>, ApiError> {
     Ok(
         sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
             .bind(id)
-            .fetch_optional(db)
+            .fetch_optional(db.reads())
             .await?,
     )
 }
 
 pub async fn delete(db: &Db, id: i64) -> Result<(), ApiError> {
+    let mut write = db.write().await?;
     sqlx::query("DELETE FROM posts WHERE id = $1")
         .bind(id)
-        .execute(db)
+        .execute(&mut **write)
         .await?;
+    write.commit().await?;
     Ok(())
 }

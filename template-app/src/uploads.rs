@@ -35,7 +35,7 @@ pub async fn usage(db: &Db, owner_id: i64) -> Result<Usage, ApiError> {
         "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM uploads WHERE owner_id = $1",
     )
     .bind(owner_id)
-    .fetch_one(db)
+    .fetch_one(db.reads())
     .await?;
     Ok(Usage {
         bytes: u64::try_from(bytes).unwrap_or(0),
@@ -64,11 +64,11 @@ pub async fn record(
     quota: UploadQuota,
 ) -> Result<(), ApiError> {
     let size = i64::try_from(file.size).unwrap_or(i64::MAX);
-    let mut tx = db.begin().await?;
+    let mut tx = db.write().await?;
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
             .bind(owner_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     let inserted = sqlx::query(
@@ -83,7 +83,7 @@ pub async fn record(
     .bind(&file.content_type)
     .bind(i64::try_from(quota.files).unwrap_or(i64::MAX))
     .bind(i64::try_from(quota.bytes).unwrap_or(i64::MAX))
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if inserted.rows_affected() == 0 {
         drop(tx);
@@ -125,16 +125,18 @@ pub async fn find(db: &Db, name: &str) -> Result<Option<Upload>, ApiError> {
         "SELECT name, owner_id, size, content_type, created_at FROM uploads WHERE name = $1",
     )
     .bind(name)
-    .fetch_optional(db)
+    .fetch_optional(db.reads())
     .await?)
 }
 
 /// Whether a row was there to delete.
 pub async fn forget(db: &Db, name: &str) -> Result<bool, ApiError> {
+    let mut write = db.write().await?;
     let result = sqlx::query("DELETE FROM uploads WHERE name = $1")
         .bind(name)
-        .execute(db)
+        .execute(&mut **write)
         .await?;
+    write.commit().await?;
     Ok(result.rows_affected() > 0)
 }
 

@@ -3,7 +3,7 @@
 use fsroute::ApiError;
 use schemars::JsonSchema;
 use serde::Serialize;
-use sqlx::{AnyConnection, AnyExecutor, FromRow};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::auth;
 use crate::config::AdminAccount;
@@ -67,11 +67,11 @@ macro_rules! columns {
     };
 }
 
-pub async fn find(db: impl AnyExecutor<'_>, id: i64) -> Result<Option<User>, ApiError> {
+pub async fn find(db: &Db, id: i64) -> Result<Option<User>, ApiError> {
     Ok(
         sqlx::query_as(concat!("SELECT ", columns!(), " FROM users WHERE id = $1"))
             .bind(id)
-            .fetch_optional(db)
+            .fetch_optional(db.reads())
             .await?,
     )
 }
@@ -91,7 +91,7 @@ pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<Credentials
          FROM users WHERE email = $1",
     )
     .bind(email)
-    .fetch_optional(db)
+    .fetch_optional(db.reads())
     .await?;
     Ok(row.map(
         |(id, email, name, role, created_at, password_hash, token_version)| Credentials {
@@ -115,7 +115,7 @@ pub async fn find_session(db: &Db, id: i64) -> Result<Option<(User, i64)>, ApiEr
         "SELECT id, email, name, role, created_at, token_version FROM users WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(db)
+    .fetch_optional(db.reads())
     .await?;
     Ok(row.map(|(id, email, name, role, created_at, version)| {
         (
@@ -133,10 +133,12 @@ pub async fn find_session(db: &Db, id: i64) -> Result<Option<(User, i64)>, ApiEr
 
 /// Every token issued so far for `id` stops working.
 pub async fn end_sessions(db: &Db, id: i64) -> Result<(), ApiError> {
+    let mut write = db.write().await?;
     sqlx::query("UPDATE users SET token_version = token_version + 1 WHERE id = $1")
         .bind(id)
-        .execute(db)
+        .execute(&mut **write)
         .await?;
+    write.commit().await?;
     Ok(())
 }
 
@@ -148,6 +150,7 @@ pub async fn create(
     password_hash: &str,
     role: &str,
 ) -> Result<User, ApiError> {
+    let mut write = db.write().await?;
     let inserted = sqlx::query_as(concat!(
         "INSERT INTO users (email, name, password_hash, role, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING ",
@@ -158,10 +161,13 @@ pub async fn create(
     .bind(password_hash)
     .bind(role)
     .bind(crate::db::now_timestamp())
-    .fetch_one(db)
+    .fetch_one(&mut **write)
     .await;
     match inserted {
-        Ok(user) => Ok(user),
+        Ok(user) => {
+            write.commit().await?;
+            Ok(user)
+        }
         Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Err(ApiError::conflict(
             format!("A user with the email {email} already exists"),
         )),
@@ -176,7 +182,7 @@ pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, ApiErro
         " FROM users WHERE email = $1"
     ))
     .bind(email)
-    .fetch_optional(db)
+    .fetch_optional(db.reads())
     .await?)
 }
 
@@ -230,6 +236,7 @@ pub async fn make_admin(
     name: &str,
     password_hash: &str,
 ) -> Result<(User, bool), ApiError> {
+    let mut write = db.write().await?;
     let promoted: Option<User> = sqlx::query_as(concat!(
         "UPDATE users SET role = 'admin', password_hash = $2, \
          token_version = token_version + 1 WHERE email = $1 RETURNING ",
@@ -237,8 +244,9 @@ pub async fn make_admin(
     ))
     .bind(email)
     .bind(password_hash)
-    .fetch_optional(db)
+    .fetch_optional(&mut **write)
     .await?;
+    write.commit().await?;
     match promoted {
         Some(user) => Ok((user, false)),
         None => Ok((create(db, email, name, password_hash, "admin").await?, true)),
@@ -279,7 +287,7 @@ pub async fn list(
     let total: i64 = sqlx::query_scalar(concat!("SELECT COUNT(*) FROM users WHERE ", filter!()))
         .bind(search)
         .bind(&pattern)
-        .fetch_one(db)
+        .fetch_one(db.reads())
         .await?;
     // Audited: the column and direction come from fixed lists, never from the request.
     let direction = if descending { "DESC" } else { "ASC" };
@@ -293,7 +301,7 @@ pub async fn list(
         .bind(&pattern)
         .bind(limit as i64)
         .bind(offset as i64)
-        .fetch_all(db)
+        .fetch_all(db.reads())
         .await?;
     Ok((users, total as u64))
 }
@@ -309,7 +317,7 @@ pub async fn update(
     password_hash: Option<&str>,
     role: Option<&str>,
 ) -> Result<Option<User>, ApiError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.write().await?;
     if role.is_some() {
         lock_admins(&mut tx).await?;
     }
@@ -326,7 +334,7 @@ pub async fn update(
     .bind(password_hash)
     .bind(role)
     .bind(id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await;
     let updated = match updated {
         Ok(user) => user,
@@ -346,7 +354,7 @@ pub async fn update(
 /// the caller removes, or `None` when there was no such account. Deleting the last admin
 /// is a 409.
 pub async fn delete(db: &Db, id: i64) -> Result<Option<Vec<String>>, ApiError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.write().await?;
     lock_admins(&mut tx).await?;
     // The rows would go with the user anyway (ON DELETE CASCADE); deleting them here, in
     // the same transaction, says which files to remove, including one recorded a moment
@@ -354,11 +362,11 @@ pub async fn delete(db: &Db, id: i64) -> Result<Option<Vec<String>>, ApiError> {
     let uploads: Vec<String> =
         sqlx::query_scalar("DELETE FROM uploads WHERE owner_id = $1 RETURNING name")
             .bind(id)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?;
     let result = sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     if result.rows_affected() == 0 {
         return Ok(None);

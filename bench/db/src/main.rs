@@ -2,7 +2,7 @@
 //! handlers (issue #22), side by side on one seeded database:
 //!
 //!     cargo run --release -p bench-db -- [--seconds 10] [--rounds 3] [--warmup 3] [--postgres]
-//!         [--no-build] [--check] [--show]
+//!         [--no-build] [--check] [--show] [--only TEXT]
 //!
 //! 1. Builds `template-app` (release) and `bench/db/nextjs` (`npm ci`, `next build`).
 //! 2. Seeds once: the template app on an empty database makes the schema, its admin and
@@ -44,6 +44,9 @@ struct Options {
     /// Stop after the correctness pass (`--check`); `--show` prints every case's answers.
     check_only: bool,
     show: bool,
+    /// Measure only the endpoints whose name contains this (`--only "POST /api/posts"`); such a
+    /// partial run prints its table but does not replace the results file.
+    only: Option<String>,
 }
 
 fn options() -> Options {
@@ -55,6 +58,7 @@ fn options() -> Options {
         build: true,
         check_only: false,
         show: false,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -71,8 +75,14 @@ fn options() -> Options {
             "--no-build" => options.build = false,
             "--check" => options.check_only = true,
             "--show" => options.show = true,
+            "--only" => {
+                options.only = Some(
+                    args.next()
+                        .unwrap_or_else(|| fail("--only needs part of an endpoint's name")),
+                )
+            }
             other => fail(&format!(
-                "unknown option {other}: use --seconds N, --rounds N, --warmup N, --postgres, --no-build, --check, --show"
+                "unknown option {other}: use --seconds N, --rounds N, --warmup N, --postgres, --no-build, --check, --show, --only TEXT"
             )),
         }
     }
@@ -717,7 +727,13 @@ async fn bench(options: &Options, scratch: &Path, pinned: bool, cores: usize) ->
     // ---- measurement ----
     let mut rust = start(Contestant::Rust, &store, scratch, pinned, &mut serial).await;
     let mut next = start(Contestant::Next, &store, scratch, pinned, &mut serial).await;
-    let endpoints = endpoints();
+    let mut endpoints = endpoints();
+    if let Some(only) = &options.only {
+        endpoints.retain(|endpoint| endpoint.name.contains(only.as_str()));
+        if endpoints.is_empty() {
+            fail(&format!("--only {only}: no endpoint's name contains it"));
+        }
+    }
     let mut results: Vec<(&Endpoint, Vec<Sample>, Vec<Sample>)> = endpoints
         .iter()
         .map(|e| (e, Vec::new(), Vec::new()))
@@ -779,6 +795,10 @@ async fn bench(options: &Options, scratch: &Path, pinned: bool, cores: usize) ->
     };
     let table = report(options, cores, pinned, cases, &database, &results);
     println!("{table}");
+    if options.only.is_some() {
+        log("a partial run (--only): the results file is left as it was");
+        return 0;
+    }
     let path = workspace().join(if options.postgres {
         "bench/results/db-postgres.md"
     } else {

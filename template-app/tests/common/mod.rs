@@ -138,7 +138,7 @@ impl TestApp {
 
     pub async fn count(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql)
-            .fetch_one(&self.state.db)
+            .fetch_one(self.state.db.reads())
             .await
             .unwrap()
     }
