@@ -276,14 +276,19 @@ pub async fn update(db: &Db, id: i64, changes: PostChanges<'_>) -> Result<(), Ap
     Ok(())
 }
 
-/// Tags are created on first use. The same tag twice in one post is a 409, and because
-/// it fails inside the transaction, nothing of the write is kept. A tag of nothing but
-/// spaces and control characters is a 422 (it would be stored as an empty name).
+/// Tags are created on first use. The same tag twice in one post is a 409, and a tag of
+/// nothing but spaces and control characters is a 422 (it would be stored as an empty
+/// name); either fails the transaction, so nothing of the write is kept.
+///
+/// Two statements whatever the number of tags, not two per tag: the transaction holds
+/// SQLite's one write turn, and every statement is a trip to the connection's thread, so
+/// the fewer there are the sooner the next writer goes.
 async fn link_tags(
     tx: &mut Transaction<'_, Any>,
     post_id: i64,
     tags: &[String],
 ) -> Result<(), ApiError> {
+    let mut names: Vec<String> = Vec::with_capacity(tags.len());
     for (index, tag) in tags.iter().enumerate() {
         let tag: String = tag.chars().filter(|c| !c.is_control()).collect();
         let tag = tag.trim();
@@ -298,27 +303,42 @@ async fn link_tags(
                     })),
             );
         }
-        sqlx::query("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
-            .bind(tag)
-            .execute(&mut **tx)
-            .await?;
-        let linked = sqlx::query(
-            "INSERT INTO post_tags (post_id, tag_id) SELECT $1, id FROM tags WHERE name = $2",
-        )
-        .bind(post_id)
-        .bind(tag)
-        .execute(&mut **tx)
-        .await;
-        match linked {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
-                return Err(ApiError::conflict(format!(
-                    "The tag `{tag}` is given twice"
-                )));
-            }
-            Err(err) => return Err(err.into()),
+        if names.iter().any(|name| name == tag) {
+            return Err(ApiError::conflict(format!(
+                "The tag `{tag}` is given twice"
+            )));
         }
+        names.push(tag.to_string());
     }
+    if names.is_empty() {
+        return Ok(());
+    }
+    // `$1`, `$2`…: only placeholders are built here, never values (at most 20 tags, so
+    // at most 20 shapes of each statement for sqlx's statement cache).
+    let placeholders = |first: usize| -> String {
+        (first..first + names.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rows: Vec<String> = (1..=names.len()).map(|n| format!("(${n})")).collect();
+    let mut insert = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO tags (name) VALUES {} ON CONFLICT (name) DO NOTHING",
+        rows.join(", ")
+    )));
+    for name in &names {
+        insert = insert.bind(name);
+    }
+    insert.execute(&mut **tx).await?;
+    let mut link = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO post_tags (post_id, tag_id) SELECT $1, id FROM tags WHERE name IN ({})",
+        placeholders(2)
+    )))
+    .bind(post_id);
+    for name in &names {
+        link = link.bind(name);
+    }
+    link.execute(&mut **tx).await?;
     Ok(())
 }
 

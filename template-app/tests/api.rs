@@ -694,8 +694,8 @@ async fn posts_with_tags_and_visibility() {
 async fn a_failing_multi_row_write_leaves_nothing_behind() {
     let app = TestApp::new().await;
     let (token, _) = app.sign_up("ada@example.com").await;
-    // The post and the tags `alpha` and `beta` are written, then the second `alpha` link
-    // fails: the whole transaction must roll back.
+    // The post is written, then its tags are found to hold `alpha` twice (after
+    // lowercasing): the whole transaction must roll back, the post with it.
     let reply = app
         .call(
             Method::POST,
