@@ -85,6 +85,7 @@ pub async fn connect(config: &Config) -> Result<Db, String> {
             ));
         }
     }
+    let sync_each_commit = config.sqlite_sync_each_commit;
     let pool = AnyPoolOptions::new()
         .max_connections(config.max_connections.unwrap_or(match backend {
             Backend::Sqlite => fsroute::db::sqlite_pool_size(),
@@ -95,7 +96,9 @@ pub async fn connect(config: &Config) -> Result<Db, String> {
         // by itself when a server that went away comes back. An SQLite file does not go
         // away, and the check is a round trip to the connection's thread per query.
         .test_before_acquire(backend == Backend::Postgres)
-        .after_connect(move |connection, _| Box::pin(prepare(connection, backend)))
+        .after_connect(move |connection, _| {
+            Box::pin(prepare(connection, backend, sync_each_commit))
+        })
         .connect(&url)
         .await
         .map_err(|err| format!("cannot connect to the database {shown}: {err}"))?;
@@ -111,10 +114,18 @@ pub async fn connect(config: &Config) -> Result<Db, String> {
 }
 
 /// Per-connection settings: for SQLite, fsroute's (WAL, one fsync per commit, a 5 s wait
-/// for a writer in another process such as `create-admin`, foreign keys).
-async fn prepare(connection: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+/// for a writer in another process such as `create-admin`, foreign keys), with
+/// `SQLITE_SYNCHRONOUS=normal` the fsync left to checkpoints.
+async fn prepare(
+    connection: &mut AnyConnection,
+    backend: Backend,
+    sync_each_commit: bool,
+) -> Result<(), sqlx::Error> {
     if backend == Backend::Sqlite {
         connection.execute(SQLITE_CONNECTION_SETTINGS).await?;
+        if !sync_each_commit {
+            connection.execute("PRAGMA synchronous = NORMAL").await?;
+        }
     }
     Ok(())
 }
@@ -227,6 +238,32 @@ mod tests {
             "{refused}"
         );
         assert!(!refused.contains("hunter2"));
+    }
+
+    /// `synchronous` is 2 (FULL: an fsync per commit) unless `SQLITE_SYNCHRONOUS=normal`
+    /// asked for 1 (NORMAL), on every connection of the pool.
+    #[tokio::test]
+    async fn every_commit_is_synced_unless_told_otherwise() {
+        for (sync_each_commit, expected) in [(true, 2), (false, 1)] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut config = Config::for_data_dir(dir.path());
+            config.sqlite_sync_each_commit = sync_each_commit;
+            config.max_connections = Some(3);
+            let db = connect(&config).await.unwrap();
+            let held: Vec<_> = futures_util::future::join_all((0..3).map(|_| db.reads().acquire()))
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+            for mut connection in held {
+                let mode: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(&mut *connection)
+                    .await
+                    .unwrap();
+                assert_eq!(mode, expected, "sync_each_commit = {sync_each_commit}");
+            }
+            db.close().await;
+        }
     }
 
     #[test]

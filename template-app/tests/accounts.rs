@@ -321,6 +321,24 @@ fn a_token_lifetime_out_of_bounds_refuses_to_start() {
     }
 }
 
+/// Database settings that mean nothing refuse to start, saying what would.
+#[test]
+fn database_settings_out_of_bounds_refuse_to_start() {
+    let stderr = refuses_to_start(&[("SQLITE_SYNCHRONOUS", "sometimes")]);
+    assert!(
+        stderr.starts_with("error: SQLITE_SYNCHRONOUS=sometimes is not a mode"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("full") && stderr.contains("normal"),
+        "{stderr}"
+    );
+    for size in ["0", "-1", "4294967296"] {
+        let stderr = refuses_to_start(&[("DB_MAX_CONNECTIONS", size)]);
+        assert!(stderr.contains("DB_MAX_CONNECTIONS"), "{stderr}");
+    }
+}
+
 fn claims_of(token: &str) -> Value {
     use base64::Engine;
     let payload = token.split('.').nth(1).unwrap();
