@@ -12,13 +12,13 @@ use sqlx::{AnyPool, Connection, Executor};
 use crate::config::Config;
 
 /// The database: reads go straight to the pool, writes through [`Db::write`], which on
-/// SQLite lets one writer in at a time (`fsroute::db::WriteGate`: queued in the process
-/// rather than sleeping in SQLite's busy handler, which cost bench/db's writes a 780 ms
-/// p99.9).
+/// SQLite lets one writer in at a time, on a connection of its own
+/// (`fsroute::db::WriteGate`: queued in the process rather than sleeping in SQLite's busy
+/// handler, which cost bench/db's writes a 780 ms p99.9).
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
-    writes: WriteGate,
+    writes: WriteGate<Any>,
 }
 
 impl Db {
@@ -30,11 +30,12 @@ impl Db {
     /// A transaction for a write, begun when it is this writer's turn: run the
     /// statements on `&mut **write`, then `write.commit()`.
     pub async fn write(&self) -> Result<WriteTransaction<Any>, sqlx::Error> {
-        self.writes.begin(&self.pool).await
+        self.writes.begin().await
     }
 
     /// Closes every connection (tests that take the database away).
     pub async fn close(&self) {
+        self.writes.close().await;
         self.pool.close().await
     }
 }
@@ -86,19 +87,22 @@ pub async fn connect(config: &Config) -> Result<Db, String> {
         }
     }
     let sync_each_commit = config.sqlite_sync_each_commit;
-    let pool = AnyPoolOptions::new()
+    let options = || {
+        AnyPoolOptions::new()
+            .acquire_timeout(config.acquire_timeout)
+            // PostgreSQL: a connection that fails its check is replaced, so the pool
+            // recovers by itself when a server that went away comes back. An SQLite file
+            // does not go away, and the check is a trip to the connection's thread.
+            .test_before_acquire(backend == Backend::Postgres)
+            .after_connect(move |connection, _| {
+                Box::pin(prepare(connection, backend, sync_each_commit))
+            })
+    };
+    let pool = options()
         .max_connections(config.max_connections.unwrap_or(match backend {
             Backend::Sqlite => fsroute::db::sqlite_pool_size(),
             Backend::Postgres => 8,
         }))
-        .acquire_timeout(config.acquire_timeout)
-        // PostgreSQL: a connection that fails its check is replaced, so the pool recovers
-        // by itself when a server that went away comes back. An SQLite file does not go
-        // away, and the check is a round trip to the connection's thread per query.
-        .test_before_acquire(backend == Backend::Postgres)
-        .after_connect(move |connection, _| {
-            Box::pin(prepare(connection, backend, sync_each_commit))
-        })
         .connect(&url)
         .await
         .map_err(|err| format!("cannot connect to the database {shown}: {err}"))?;
@@ -107,10 +111,19 @@ pub async fn connect(config: &Config) -> Result<Db, String> {
         Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await,
     };
     migrated.map_err(|err| format!("cannot migrate the database: {err}"))?;
-    Ok(Db {
-        pool,
-        writes: WriteGate::for_url(url.as_str()),
-    })
+    let writes = match backend {
+        // Writes have a connection of their own, beside the readers' pool: one is enough,
+        // since they take turns.
+        Backend::Sqlite => WriteGate::one_at_a_time(
+            options()
+                .max_connections(1)
+                .connect(&url)
+                .await
+                .map_err(|err| format!("cannot connect to the database {shown}: {err}"))?,
+        ),
+        Backend::Postgres => WriteGate::open(pool.clone()),
+    };
+    Ok(Db { pool, writes })
 }
 
 /// Per-connection settings: for SQLite, fsroute's (WAL, one fsync per commit, a 5 s wait
@@ -241,7 +254,7 @@ mod tests {
     }
 
     /// `synchronous` is 2 (FULL: an fsync per commit) unless `SQLITE_SYNCHRONOUS=normal`
-    /// asked for 1 (NORMAL), on every connection of the pool.
+    /// asked for 1 (NORMAL), on every reader's connection and the writer's.
     #[tokio::test]
     async fn every_commit_is_synced_unless_told_otherwise() {
         for (sync_each_commit, expected) in [(true, 2), (false, 1)] {
@@ -262,6 +275,16 @@ mod tests {
                     .unwrap();
                 assert_eq!(mode, expected, "sync_each_commit = {sync_each_commit}");
             }
+            let mut write = db.write().await.unwrap();
+            let mode: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut **write)
+                .await
+                .unwrap();
+            assert_eq!(
+                mode, expected,
+                "the writer's, sync_each_commit = {sync_each_commit}"
+            );
+            drop(write);
             db.close().await;
         }
     }
