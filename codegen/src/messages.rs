@@ -187,6 +187,40 @@ pub(crate) fn method_not_a_function(path: &str, method: Method, kind: &str) -> D
     ))
 }
 
+pub(crate) fn handler_not_async(path: &str, method: Method) -> Diagnostic {
+    Diagnostic::error(
+        Code::HandlerNotAsync,
+        format!("`{method}` in `{path}` is not `async`, so it cannot be a handler"),
+    )
+    .help(format!(
+        "write `pub async fn {method}(…)`: axum awaits every handler"
+    ))
+}
+
+pub(crate) fn body_extractor_not_last(path: &str, method: Method, ty: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::BodyExtractorNotLast,
+        format!(
+            "`{ty}` reads the request body, so it must be the last argument of `{method}` in `{path}`"
+        ),
+    )
+    .help(format!(
+        "move `{ty}` after the other arguments: extractors run in order, and only the last may take the body"
+    ))
+}
+
+pub(crate) fn body_read_twice(path: &str, method: Method, first: &str, second: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::BodyReadTwice,
+        format!(
+            "`{method}` in `{path}` reads the request body twice, with `{first}` and `{second}`"
+        ),
+    )
+    .help(
+        "a request has one body: keep one extractor for it (`Bytes` or `String` takes it raw, to parse as you need)",
+    )
+}
+
 pub(crate) fn private_route_middleware(path: &str) -> Diagnostic {
     Diagnostic::warning(
         Code::PrivateRouteMiddleware,

@@ -8,7 +8,7 @@
 //! how many parameters it takes, its doc comment, `#[deprecated]` and `#[doc(hidden)]`.
 //! Types are rustc's business; the OpenAPI code infers them from the function item.
 
-use proc_macro2::TokenTree;
+use proc_macro2::{TokenStream, TokenTree};
 
 use crate::conventions::{ConfigConst, MIDDLEWARE_FN, Method, SECURITY_CONST};
 use crate::diagnostic::{Diagnostics, Location};
@@ -85,6 +85,7 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
                 ident,
                 attrs,
                 arity,
+                signature,
             } => {
                 let name = ident.to_string();
                 let width = name.len();
@@ -97,6 +98,7 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
                     }
                 } else if let Some(method) = Method::from_export_name(&name) {
                     if is_visible_to_parent(vis) {
+                        check_handler_shape(source, path, method, ident, signature, diagnostics);
                         analysis.methods.push(method);
                         analysis.handlers.push(handler(method, Some(*arity), attrs));
                     } else {
@@ -173,6 +175,133 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
         diagnostics.push(messages::no_methods(path).at(Location::path(path)));
     }
     analysis
+}
+
+/// The extractors that read the request body. axum lets a handler have one, as its last
+/// argument; anywhere else rustc's error points into the generated file and says only
+/// that the function is not a handler.
+const BODY_EXTRACTORS: &[&str] = &[
+    "Json",
+    "Form",
+    "Bytes",
+    "String",
+    "Request",
+    "Body",
+    "Multipart",
+    "RawForm",
+];
+
+/// Extractors that read the body when what they wrap does.
+const BODY_WRAPPERS: &[&str] = &["Valid", "Option", "Result"];
+
+/// What the generator can tell from a handler's signature alone: it is `async`, and it
+/// reads the body at most once, last.
+fn check_handler_shape(
+    source: &str,
+    path: &str,
+    method: Method,
+    ident: &syn::Ident,
+    signature: &top_items::Signature,
+    diagnostics: &mut Diagnostics,
+) {
+    if !signature.is_async && !signature.returns_future {
+        let location = locate(source, path, ident.span(), method.as_str().len());
+        diagnostics.push(messages::handler_not_async(path, method).at(location));
+    }
+    let readers: Vec<(usize, &TokenStream)> = signature
+        .param_types
+        .iter()
+        .enumerate()
+        .filter(|(_, ty)| reads_body(ty))
+        .collect();
+    let shown = |ty: &TokenStream| type_text(source, ty);
+    let at = |ty: &TokenStream| {
+        let span = ty.clone().into_iter().next().map(|tree| tree.span());
+        match span {
+            Some(span) => locate(source, path, span, shown(ty).chars().count()),
+            None => Location::path(path),
+        }
+    };
+    match readers.as_slice() {
+        [] => {}
+        [(index, ty)] if *index + 1 < signature.param_types.len() => {
+            diagnostics
+                .push(messages::body_extractor_not_last(path, method, &shown(ty)).at(at(ty)));
+        }
+        [_] => {}
+        [(_, first), (_, second), ..] => {
+            diagnostics.push(
+                messages::body_read_twice(path, method, &shown(first), &shown(second))
+                    .at(at(second)),
+            );
+        }
+    }
+}
+
+/// Whether a parameter type is one of [`BODY_EXTRACTORS`], by its last path segment
+/// (`axum::Json<T>` too), or one of [`BODY_WRAPPERS`] around one.
+fn reads_body(ty: &TokenStream) -> bool {
+    let mut head: Option<String> = None;
+    let mut tokens = ty.clone().into_iter();
+    while let Some(tree) = tokens.next() {
+        match &tree {
+            TokenTree::Ident(ident) => head = Some(ident.to_string()),
+            TokenTree::Punct(punct) if punct.as_char() == '<' => {
+                let head = head.unwrap_or_default();
+                if BODY_EXTRACTORS.contains(&head.as_str()) {
+                    return true;
+                }
+                if !BODY_WRAPPERS.contains(&head.as_str()) {
+                    return false;
+                }
+                // The first generic argument: up to a `,` or the closing `>` at this depth.
+                let mut depth = 1usize;
+                let mut inner = Vec::new();
+                for tree in tokens.by_ref() {
+                    if let TokenTree::Punct(punct) = &tree {
+                        match punct.as_char() {
+                            '<' => depth += 1,
+                            '>' => depth -= 1,
+                            ',' if depth == 1 => break,
+                            _ => {}
+                        }
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    inner.push(tree);
+                }
+                return reads_body(&TokenStream::from_iter(inner));
+            }
+            TokenTree::Punct(punct) if punct.as_char() == ':' => {}
+            _ => return false,
+        }
+    }
+    head.is_some_and(|head| BODY_EXTRACTORS.contains(&head.as_str()))
+}
+
+/// A type as written in the file (one line), or its tokens when it spans several.
+fn type_text(source: &str, ty: &TokenStream) -> String {
+    let trees: Vec<TokenTree> = ty.clone().into_iter().collect();
+    if let (Some(first), Some(last)) = (trees.first(), trees.last()) {
+        let (start, end) = (first.span().start(), last.span().end());
+        if start.line == end.line
+            && start.line > 0
+            && let Some(line) = source.lines().nth(start.line - 1)
+            && let Some(text) =
+                line.get(byte_offset(line, start.column)..byte_offset(line, end.column))
+        {
+            return text.to_string();
+        }
+    }
+    ty.to_string()
+}
+
+/// The byte offset of a character column in a line.
+fn byte_offset(line: &str, column: usize) -> usize {
+    line.char_indices()
+        .nth(column)
+        .map_or(line.len(), |(offset, _)| offset)
 }
 
 fn handler(method: Method, arity: Option<usize>, attrs: &[syn::Attribute]) -> Handler {
@@ -352,6 +481,37 @@ mod tests {
 
     fn codes(analysis: &Analyzed) -> Vec<&'static str> {
         analysis.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn body_extractors_are_known_by_their_last_segment_and_through_wrappers() {
+        let reads = |ty: &str| super::reads_body(&ty.parse().unwrap());
+        for ty in [
+            "Json<NewPost>",
+            "axum::Json<serde_json::Value>",
+            "Valid<Form<Login>>",
+            "Option<Bytes>",
+            "Result<Json<T>, JsonRejection>",
+            "String",
+            "axum::extract::Request",
+            "axum::body::Body",
+            "Multipart",
+        ] {
+            assert!(reads(ty), "{ty} reads the body");
+        }
+        for ty in [
+            "Path<String>",
+            "Query<ListQuery>",
+            "State<AppState>",
+            "Extension<User>",
+            "Valid<Query<Search>>",
+            "Option<Path<u64>>",
+            "HeaderMap",
+            "Pagination",
+            "std::collections::HashMap<String, String>",
+        ] {
+            assert!(!reads(ty), "{ty} does not read the body");
+        }
     }
 
     #[test]

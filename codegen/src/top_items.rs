@@ -18,6 +18,8 @@ pub enum TopItem {
         attrs: Vec<Attribute>,
         /// How many parameters it takes.
         arity: usize,
+        /// Its signature, as far as the handler checks need it.
+        signature: Signature,
     },
     Const {
         vis: Visibility,
@@ -32,6 +34,18 @@ pub enum TopItem {
         attrs: Vec<Attribute>,
     },
     Other,
+}
+
+/// What a function's signature says, read from its tokens.
+#[derive(Default)]
+pub struct Signature {
+    /// Written `async fn`.
+    pub is_async: bool,
+    /// Its return type names `Future` (`-> impl Future<Output = …>`): a hand-written
+    /// asynchronous function.
+    pub returns_future: bool,
+    /// Each parameter's type, as tokens (what follows the parameter's top-level `:`).
+    pub param_types: Vec<TokenStream>,
 }
 
 pub struct TopItems {
@@ -60,6 +74,7 @@ pub fn parse(source: &str) -> syn::Result<TopItems> {
 fn parse_item(input: ParseStream, vis: Visibility, attrs: Vec<Attribute>) -> syn::Result<TopItem> {
     // `const fn`, `async fn`, `unsafe fn`, `extern "C" fn`, in any allowed combination.
     let fork = input.fork();
+    let mut is_async = false;
     loop {
         let const_fn = fork.peek2(Token![fn])
             || fork.peek2(Token![async])
@@ -69,6 +84,7 @@ fn parse_item(input: ParseStream, vis: Visibility, attrs: Vec<Attribute>) -> syn
             fork.parse::<Token![const]>()?;
         } else if fork.peek(Token![async]) {
             fork.parse::<Token![async]>()?;
+            is_async = true;
         } else if fork.peek(Token![unsafe]) {
             fork.parse::<Token![unsafe]>()?;
         } else if fork.peek(Token![extern]) && !fork.peek2(Token![crate]) {
@@ -83,13 +99,15 @@ fn parse_item(input: ParseStream, vis: Visibility, attrs: Vec<Attribute>) -> syn
     if fork.peek(Token![fn]) {
         fork.parse::<Token![fn]>()?;
         let ident: Ident = fork.parse()?;
-        let arity = skip_fn(&fork)?;
+        let (arity, mut signature) = skip_fn(&fork)?;
+        signature.is_async = is_async;
         advance(input, &fork);
         return Ok(TopItem::Fn {
             vis,
             ident,
             attrs,
             arity,
+            signature,
         });
     }
     if input.peek(Token![const]) {
@@ -133,10 +151,11 @@ fn advance(input: ParseStream, fork: ParseStream) {
 /// the first parenthesised group outside the generics (`<T: Fn(u8) -> u8>` holds groups
 /// too, and `<`, `>` are punctuation, not groups). A brace group inside `<…>` is a const
 /// argument (`Foo<{ N }>`), not the body.
-fn skip_fn(input: ParseStream) -> syn::Result<usize> {
+fn skip_fn(input: ParseStream) -> syn::Result<(usize, Signature)> {
     input.step(|cursor| {
         let mut rest = *cursor;
         let mut arity = None;
+        let mut signature = Signature::default();
         let mut angles = Angles::default();
         while let Some((tree, next)) = rest.token_tree() {
             rest = next;
@@ -156,13 +175,54 @@ fn skip_fn(input: ParseStream) -> syn::Result<usize> {
                         && group.delimiter() == Delimiter::Parenthesis =>
                 {
                     arity = Some(count_params(group.stream()));
+                    signature.param_types = param_types(group.stream());
+                }
+                // After the parameters, before the body: the return type and `where`.
+                TokenTree::Ident(ident) if arity.is_some() && ident == "Future" => {
+                    signature.returns_future = true;
                 }
                 _ => {}
             }
             angles.see(&tree);
         }
-        Ok((arity.unwrap_or(0), rest))
+        Ok(((arity.unwrap_or(0), signature), rest))
     })
+}
+
+/// The type of each parameter in a parameter list: the tokens after its first `:` that
+/// is not half of a `::`, up to the next comma outside `<…>`. A parameter without one
+/// (`self`) has no type here.
+fn param_types(params: TokenStream) -> Vec<TokenStream> {
+    let mut types = Vec::new();
+    let mut current: Option<Vec<TokenTree>> = None;
+    let mut angles = Angles::default();
+    let mut previous_joint_colon = false;
+    for tree in params {
+        if let TokenTree::Punct(punct) = &tree {
+            if punct.as_char() == ',' && angles.depth == 0 {
+                types.extend(current.take().map(TokenStream::from_iter));
+                previous_joint_colon = false;
+                continue;
+            }
+            let lone_colon = punct.as_char() == ':'
+                && punct.spacing() == Spacing::Alone
+                && !previous_joint_colon;
+            previous_joint_colon = punct.as_char() == ':' && punct.spacing() == Spacing::Joint;
+            if lone_colon && current.is_none() && angles.depth == 0 {
+                current = Some(Vec::new());
+                angles.see(&tree);
+                continue;
+            }
+        } else {
+            previous_joint_colon = false;
+        }
+        if let Some(tokens) = &mut current {
+            tokens.push(tree.clone());
+        }
+        angles.see(&tree);
+    }
+    types.extend(current.map(TokenStream::from_iter));
+    types
 }
 
 /// The number of comma-separated parameters in a parameter list: its commas outside
