@@ -143,6 +143,15 @@ impl ConfigConst {
     pub fn from_name(name: &str) -> Option<ConfigConst> {
         ConfigConst::ALL.iter().copied().find(|c| c.name() == name)
     }
+
+    /// The type the generated code reads it as, and what it counts.
+    pub fn expected_type(self) -> (&'static str, &'static str) {
+        match self {
+            ConfigConst::MaxDuration => ("u64", "seconds"),
+            ConfigConst::BodyLimit => ("usize", "bytes"),
+            ConfigConst::Revalidate => ("u64", "seconds"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,8 @@ codes! {
     PrivateMethod => "private-method",
     MethodNotAFunction => "method-not-a-function",
     HandlerNotAsync => "handler-not-async",
+    PrivateHandlerType => "private-handler-type",
+    WrongConfigType => "wrong-config-type",
     BodyExtractorNotLast => "body-extractor-not-last",
     BodyReadTwice => "body-read-twice",
     PrivateRouteMiddleware => "private-route-middleware",

@@ -187,6 +187,34 @@ pub(crate) fn method_not_a_function(path: &str, method: Method, kind: &str) -> D
     ))
 }
 
+pub(crate) fn wrong_config_type(
+    path: &str,
+    name: &str,
+    written: &str,
+    expected: &str,
+    unit: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::WrongConfigType,
+        format!(
+            "`pub const {name}: {written}` in `{path}` has the wrong type: the route config `{name}` is a `{expected}` ({unit})"
+        ),
+    )
+    .help(format!("write `pub const {name}: {expected} = …;`"))
+}
+
+pub(crate) fn private_handler_type(path: &str, method: Method, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::PrivateHandlerType,
+        format!(
+            "`{name}` is in the signature of `{method}` in `{path}` but is not `pub`, so the router cannot name it"
+        ),
+    )
+    .help(format!(
+        "write `pub` before the definition of `{name}` (and before its fields, for clients to see them in the OpenAPI document)"
+    ))
+}
+
 pub(crate) fn handler_not_async(path: &str, method: Method) -> Diagnostic {
     Diagnostic::error(
         Code::HandlerNotAsync,

@@ -78,6 +78,15 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
     };
     analysis.doc = doc_lines(&file.attrs);
     let errors_before = diagnostics.error_count();
+    // Types the file defines that the generated router, outside the file, cannot name.
+    let private_types: Vec<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            TopItem::Type { vis, ident } if !is_visible_to_parent(vis) => Some(ident.to_string()),
+            _ => None,
+        })
+        .collect();
     for item in &file.items {
         match item {
             TopItem::Fn {
@@ -99,6 +108,14 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
                 } else if let Some(method) = Method::from_export_name(&name) {
                     if is_visible_to_parent(vis) {
                         check_handler_shape(source, path, method, ident, signature, diagnostics);
+                        check_private_types(
+                            source,
+                            path,
+                            method,
+                            signature,
+                            &private_types,
+                            diagnostics,
+                        );
                         analysis.methods.push(method);
                         analysis.handlers.push(handler(method, Some(*arity), attrs));
                     } else {
@@ -113,7 +130,7 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
                     }
                 }
             }
-            TopItem::Const { ident, vis } if !is_method(ident) => {
+            TopItem::Const { ident, vis, ty } if !is_method(ident) => {
                 let name = ident.to_string();
                 let location = || locate(source, path, ident.span(), name.len());
                 if name == SECURITY_CONST {
@@ -125,7 +142,26 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
                     continue;
                 }
                 match ConfigConst::from_name(&name) {
-                    Some(config) if is_visible_to_parent(vis) => analysis.config.push(config),
+                    Some(config) if is_visible_to_parent(vis) => {
+                        let (expected, unit) = config.expected_type();
+                        // The last segment, so `core::primitive::u64` is a `u64` too.
+                        let written = ty.clone().into_iter().last().map(|tree| tree.to_string());
+                        if written.as_deref() == Some(expected) {
+                            analysis.config.push(config);
+                        } else {
+                            let shown = type_text(source, ty);
+                            let at = match ty.clone().into_iter().next() {
+                                Some(first) => {
+                                    locate(source, path, first.span(), shown.chars().count())
+                                }
+                                None => location(),
+                            };
+                            diagnostics.push(
+                                messages::wrong_config_type(path, &name, &shown, expected, unit)
+                                    .at(at),
+                            );
+                        }
+                    }
                     Some(config) => diagnostics
                         .push(messages::private_config(path, config.name()).at(location())),
                     None if is_visible_to_parent(vis)
@@ -234,6 +270,36 @@ fn check_handler_shape(
                 messages::body_read_twice(path, method, &shown(first), &shown(second))
                     .at(at(second)),
             );
+        }
+    }
+}
+
+/// A type the file defines without `pub`, named in a handler's signature: the router
+/// calls the handler from outside the file, where the type cannot be named, so rustc
+/// would report it in the generated file. One report per type and handler.
+fn check_private_types(
+    source: &str,
+    path: &str,
+    method: Method,
+    signature: &top_items::Signature,
+    private_types: &[String],
+    diagnostics: &mut Diagnostics,
+) {
+    if private_types.is_empty() {
+        return;
+    }
+    let mut idents = Vec::new();
+    for ty in &signature.param_types {
+        top_items::collect_idents(ty.clone(), &mut idents);
+    }
+    idents.extend(signature.return_idents.iter().cloned());
+    let mut reported: Vec<String> = Vec::new();
+    for ident in idents {
+        let name = ident.to_string();
+        if private_types.contains(&name) && !reported.contains(&name) {
+            let location = locate(source, path, ident.span(), name.len());
+            diagnostics.push(messages::private_handler_type(path, method, &name).at(location));
+            reported.push(name);
         }
     }
 }
@@ -382,7 +448,7 @@ pub fn analyze_middleware(
             TopItem::Fn { vis, ident, .. } if ident == MIDDLEWARE_FN => {
                 found.get_or_insert((is_visible_to_parent(vis), ident.span()));
             }
-            TopItem::Const { vis, ident } if ident == SECURITY_CONST => {
+            TopItem::Const { vis, ident, .. } if ident == SECURITY_CONST => {
                 if is_visible_to_parent(vis) {
                     analysis.security = true;
                 } else {

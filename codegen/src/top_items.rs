@@ -24,6 +24,8 @@ pub enum TopItem {
     Const {
         vis: Visibility,
         ident: Ident,
+        /// Its type, as tokens (between the `:` and the `=`).
+        ty: TokenStream,
     },
     Static {
         ident: Ident,
@@ -32,6 +34,11 @@ pub enum TopItem {
         vis: Visibility,
         tree: UseTree,
         attrs: Vec<Attribute>,
+    },
+    /// `struct`, `enum` or `type`: a type the file defines.
+    Type {
+        vis: Visibility,
+        ident: Ident,
     },
     Other,
 }
@@ -46,6 +53,8 @@ pub struct Signature {
     pub returns_future: bool,
     /// Each parameter's type, as tokens (what follows the parameter's top-level `:`).
     pub param_types: Vec<TokenStream>,
+    /// The names after the parameters: the return type and any `where` clause.
+    pub return_idents: Vec<Ident>,
 }
 
 pub struct TopItems {
@@ -117,8 +126,9 @@ fn parse_item(input: ParseStream, vis: Visibility, attrs: Vec<Attribute>) -> syn
             return Ok(TopItem::Other);
         }
         let ident: Ident = input.parse()?;
+        let ty = const_type(input)?;
         skip(input, false)?;
-        return Ok(TopItem::Const { vis, ident });
+        return Ok(TopItem::Const { vis, ident, ty });
     }
     if input.peek(Token![static]) {
         input.parse::<Token![static]>()?;
@@ -135,8 +145,14 @@ fn parse_item(input: ParseStream, vis: Visibility, attrs: Vec<Attribute>) -> syn
         input.parse::<Token![;]>()?;
         return Ok(TopItem::Use { vis, tree, attrs });
     }
-    // `struct`, `enum`, `impl`, `mod`, `trait`, `type`, macros…: up to the first `;` or
-    // brace block at this level.
+    if input.peek(Token![struct]) || input.peek(Token![enum]) || input.peek(Token![type]) {
+        input.step(|cursor| Ok(((), cursor.token_tree().map_or(*cursor, |(_, next)| next))))?;
+        let ident: Ident = input.parse()?;
+        skip(input, true)?;
+        return Ok(TopItem::Type { vis, ident });
+    }
+    // `impl`, `mod`, `trait`, `union`, macros…: up to the first `;` or brace block at this
+    // level.
     skip(input, true)?;
     Ok(TopItem::Other)
 }
@@ -178,8 +194,12 @@ fn skip_fn(input: ParseStream) -> syn::Result<(usize, Signature)> {
                     signature.param_types = param_types(group.stream());
                 }
                 // After the parameters, before the body: the return type and `where`.
-                TokenTree::Ident(ident) if arity.is_some() && ident == "Future" => {
-                    signature.returns_future = true;
+                TokenTree::Ident(ident) if arity.is_some() => {
+                    signature.returns_future |= ident == "Future";
+                    signature.return_idents.push(ident.clone());
+                }
+                TokenTree::Group(group) if arity.is_some() => {
+                    collect_idents(group.stream(), &mut signature.return_idents);
                 }
                 _ => {}
             }
@@ -187,6 +207,17 @@ fn skip_fn(input: ParseStream) -> syn::Result<(usize, Signature)> {
         }
         Ok(((arity.unwrap_or(0), signature), rest))
     })
+}
+
+/// Every identifier in a token stream, inside groups too.
+pub fn collect_idents(tokens: TokenStream, idents: &mut Vec<Ident>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => idents.push(ident),
+            TokenTree::Group(group) => collect_idents(group.stream(), idents),
+            _ => {}
+        }
+    }
 }
 
 /// The type of each parameter in a parameter list: the tokens after its first `:` that
@@ -275,6 +306,33 @@ impl Angles {
     }
 }
 
+/// A constant's type: after the `:` that follows its name, up to the `=` (or `;`) outside
+/// `<…>`. Leaves `input` at the `=`.
+fn const_type(input: ParseStream) -> syn::Result<TokenStream> {
+    if !input.peek(Token![:]) || input.peek(Token![::]) {
+        return Ok(TokenStream::new());
+    }
+    input.parse::<Token![:]>()?;
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut tokens = Vec::new();
+        let mut angles = Angles::default();
+        while let Some((tree, next)) = rest.token_tree() {
+            if let TokenTree::Punct(punct) = &tree
+                && angles.depth == 0
+                && (punct.as_char() == ';'
+                    || (punct.as_char() == '=' && punct.spacing() == Spacing::Alone))
+            {
+                break;
+            }
+            angles.see(&tree);
+            tokens.push(tree);
+            rest = next;
+        }
+        Ok((TokenStream::from_iter(tokens), rest))
+    })
+}
+
 /// Skips token trees up to and including the next `;` at this level, or, when
 /// `brace_ends` is set, a `{ … }` block, whichever comes first.
 fn skip(input: ParseStream, brace_ends: bool) -> syn::Result<()> {
@@ -307,6 +365,7 @@ mod tests {
                 TopItem::Const { ident, .. } => format!("const {ident}"),
                 TopItem::Static { ident } => format!("static {ident}"),
                 TopItem::Use { .. } => "use".to_string(),
+                TopItem::Type { ident, .. } => format!("type {ident}"),
                 TopItem::Other => "other".to_string(),
             })
             .collect()
@@ -340,8 +399,8 @@ mod tests {
             kinds(source),
             [
                 "use",
-                "other",
-                "other",
+                "type Body",
+                "type Tuple",
                 "const LIMIT",
                 "other",
                 "static COUNT",
@@ -353,7 +412,7 @@ mod tests {
                 "fn raw",
                 "fn helper",
                 "other",
-                "other",
+                "type Alias",
                 "other",
                 "fn DELETE"
             ]
