@@ -315,16 +315,15 @@ async fn link_tags(
     }
     // `$1`, `$2`…: only placeholders are built here, never values (at most 20 tags, so
     // at most 20 shapes of each statement for sqlx's statement cache).
-    let placeholders = |first: usize| -> String {
+    let numbered = |first: usize, each: fn(usize) -> String| -> String {
         (first..first + names.len())
-            .map(|n| format!("${n}"))
+            .map(each)
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let rows: Vec<String> = (1..=names.len()).map(|n| format!("(${n})")).collect();
     let mut insert = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO tags (name) VALUES {} ON CONFLICT (name) DO NOTHING",
-        rows.join(", ")
+        numbered(1, |n| format!("(${n})"))
     )));
     for name in &names {
         insert = insert.bind(name);
@@ -332,7 +331,7 @@ async fn link_tags(
     insert.execute(&mut **tx).await?;
     let mut link = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO post_tags (post_id, tag_id) SELECT $1, id FROM tags WHERE name IN ({})",
-        placeholders(2)
+        numbered(2, |n| format!("${n}"))
     )))
     .bind(post_id);
     for name in &names {

@@ -94,10 +94,10 @@ async function openSqlite(url) {
   const { default: Database } = await import("better-sqlite3");
   const path = url.replace(/^sqlite:/, "").replace(/^\/\//, "").split("?")[0];
   const db = new Database(path);
-  // The template's connections (template-app/src/db.rs, with sqlx's defaults): WAL,
-  // `busy_timeout = 5000`, `foreign_keys = ON`, and SQLite's own default `synchronous =
-  // FULL`, one fsync per commit. better-sqlite3 builds SQLite with WAL's default lowered to
-  // NORMAL (no fsync per commit), so the template's durability is set here explicitly.
+  // The template's connections (fsroute::db::SQLITE_CONNECTION_SETTINGS): WAL,
+  // `synchronous = FULL` (one fsync per commit), `busy_timeout = 5000`, `foreign_keys =
+  // ON`. better-sqlite3 builds SQLite with WAL's default lowered to NORMAL (no fsync per
+  // commit), so the template's durability is set here explicitly.
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
