@@ -1,9 +1,10 @@
 //! Who is signed in: the bearer token from `POST /api/auth/login`, checked against the
-//! account it names. The `(protected)` middleware uses it for whole folders; the
-//! [`SignedIn`] extractor for one handler in a route file whose other methods are public
-//! (as a Next.js route handler checks the session itself).
+//! account it names. The `(protected)` middleware checks it for whole folders, and its
+//! handlers take the user as a plain `me: User` argument; the [`SignedIn`] extractor
+//! checks it for one handler in a route file whose other methods are public (as a
+//! Next.js route handler checks the session itself).
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::request::Parts;
 use fsroute::openapi::{OpenApiInput, Operation, SecurityScheme};
 use fsroute::prelude::*;
@@ -73,4 +74,56 @@ impl OpenApiInput for SignedIn {
     fn describe(op: &mut Operation<'_>) {
         op.security(&BEARER);
     }
+}
+
+/// A handler argument in `app/api/(protected)/`: the user its middleware signed in (no
+/// second token check). Anywhere else no middleware signed anyone in, and that is a
+/// misplaced route file, not a client's mistake: a JSON 401 and an ERROR log line that
+/// names the route and the fix, rather than the 500 `Extension<User>` answers there.
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<User> {
+        if let Some(user) = parts.extensions.get::<User>() {
+            return Ok(user.clone());
+        }
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or(parts.uri.path(), MatchedPath::as_str);
+        tracing::error!("{}", misplaced_route(parts.method.as_str(), route));
+        Err(ApiError::unauthorized(
+            "This route needs a signed-in user, but it is not in `app/api/(protected)/`, \
+             where sign-ins are checked; the server log says how to fix it",
+        ))
+    }
+}
+
+/// The OpenAPI document says what the route needs (in `(protected)` the folder's
+/// `SECURITY` says the same).
+impl OpenApiInput for User {
+    fn describe(op: &mut Operation<'_>) {
+        op.security(&BEARER);
+    }
+}
+
+/// The log line for a handler taking `User` where no middleware signed anyone in: the
+/// route, its file and where to move it, or the extractor to use instead.
+pub fn misplaced_route(method: &str, route: &str) -> String {
+    let file = crate::routes::ROUTES
+        .iter()
+        .find(|info| info.path == route)
+        .map(|info| info.file);
+    let fix = match file {
+        Some(file) => match file.strip_prefix("app/api/") {
+            Some(rest) => format!("move `{file}` to `app/api/(protected)/{rest}`"),
+            None => format!("move `{file}` under `app/api/(protected)/`"),
+        },
+        None => "move its route file under `app/api/(protected)/`".to_string(),
+    };
+    format!(
+        "{method} {route} takes the signed-in `User`, but no sign-in check runs before it, \
+         so it answered 401: {fix}, whose middleware signs the user in; or, for one method \
+         of a public route file, take `SignedIn(me): SignedIn`, which checks the token itself"
+    )
 }

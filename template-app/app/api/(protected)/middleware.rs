@@ -1,6 +1,7 @@
 //! Everything in `(protected)` needs `Authorization: Bearer <token>` from
 //! `POST /api/auth/login`. Missing, invalid or expired tokens get a JSON 401; a valid one
-//! hands the signed-in `User` to handlers (`Extension<User>`).
+//! hands the signed-in `User` to handlers, which take it as an argument: `me: User`
+//! (`src/sessions.rs`).
 
 use axum::middleware::Next;
 use fsroute::openapi::SecurityScheme;

@@ -47,7 +47,7 @@ pub fn reply_to(message: &str) -> Vec<String> {
 /// A 429 `TOO_MANY_STREAMS` while `CHAT_STREAMS_PER_USER` of your replies are streaming.
 pub async fn POST(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Valid(Json(prompt)): Valid<Json<Prompt>>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Held by the stream: freed when the reply ends or the client goes away.

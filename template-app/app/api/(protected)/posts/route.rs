@@ -20,7 +20,7 @@ pub struct ListQuery {
 /// Published posts, your own, or all of them for an admin; `tag` keeps those with the tag.
 pub async fn GET(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     page: Pagination,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Paginated<Post>> {
@@ -61,7 +61,7 @@ pub struct NewPost {
 /// A new post by you, with its tags (trimmed and lower-cased).
 pub async fn POST(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Valid(Json(post)): Valid<Json<NewPost>>,
 ) -> ApiResult<Created<Post>> {
     let tags: Vec<String> = post

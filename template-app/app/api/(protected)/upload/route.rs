@@ -35,7 +35,7 @@ pub struct StoredFile {
 /// too often.
 pub async fn POST(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     mut form: Multipart,
 ) -> ApiResult<Created<StoredFile>> {
     state.upload_limiter.check(me.id)?;

@@ -30,7 +30,7 @@ pub struct ListQuery {
 /// Users, a page at a time, optionally searched and sorted; admins only.
 pub async fn GET(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     page: Pagination,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Paginated<User>> {
@@ -96,7 +96,7 @@ pub struct NewUser {
 /// Creates a user; admins only.
 pub async fn POST(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Valid(Json(form)): Valid<Json<NewUser>>,
 ) -> ApiResult<Created<User>> {
     if !me.is_admin() {

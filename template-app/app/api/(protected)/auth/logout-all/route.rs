@@ -6,10 +6,7 @@ use fsroute::prelude::*;
 use crate::{AppState, User, users};
 
 /// Signs you out everywhere: every token issued to your account so far stops working.
-pub async fn POST(
-    State(state): State<AppState>,
-    Extension(me): Extension<User>,
-) -> ApiResult<NoContent> {
+pub async fn POST(State(state): State<AppState>, me: User) -> ApiResult<NoContent> {
     users::end_sessions(&state.db, me.id).await?;
     Ok(NoContent)
 }

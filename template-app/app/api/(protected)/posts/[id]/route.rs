@@ -11,7 +11,7 @@ use crate::{AppState, User};
 /// A post you may see; any other is a 404.
 pub async fn GET(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Post>> {
     posts::find_visible(&state.db, id, &me)
@@ -100,7 +100,7 @@ async fn apply(state: &AppState, me: &User, id: i64, changes: Changes) -> ApiRes
 /// Replaces your post (any, as an admin): `title` and `content` are required.
 pub async fn PUT(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Path(id): Path<i64>,
     Valid(Json(post)): Valid<Json<Replacement>>,
 ) -> ApiResult<Json<Post>> {
@@ -116,7 +116,7 @@ pub async fn PUT(
 /// Changes the fields sent of your post (any, as an admin).
 pub async fn PATCH(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Path(id): Path<i64>,
     Valid(Json(changes)): Valid<Json<Changes>>,
 ) -> ApiResult<Json<Post>> {
@@ -126,7 +126,7 @@ pub async fn PATCH(
 /// Deletes your post (any, as an admin).
 pub async fn DELETE(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Path(id): Path<i64>,
 ) -> ApiResult<NoContent> {
     check_owner(&state, &me, id).await?;

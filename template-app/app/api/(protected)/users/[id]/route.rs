@@ -16,7 +16,7 @@ use crate::{AppState, User, accounts, auth, errors, uploads, users};
 /// The email, role and creation time are left out of other users' accounts.
 pub async fn GET(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<UserProfile>> {
     users::find(&state.db, id)
@@ -152,7 +152,7 @@ async fn check_current_password(
 /// Replaces your account (anyone's, as an admin): `email` and `name` are required.
 pub async fn PUT(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Path(id): Path<i64>,
     Valid(Json(user)): Valid<Json<Replacement>>,
 ) -> ApiResult<Json<User>> {
@@ -169,7 +169,7 @@ pub async fn PUT(
 /// Changes the fields sent of your account (anyone's, as an admin).
 pub async fn PATCH(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Path(id): Path<i64>,
     Valid(Json(changes)): Valid<Json<Changes>>,
 ) -> ApiResult<Json<User>> {
@@ -181,7 +181,7 @@ pub async fn PATCH(
 /// Its posts and uploaded files go with it.
 pub async fn DELETE(
     State(state): State<AppState>,
-    Extension(me): Extension<User>,
+    me: User,
     Path(id): Path<i64>,
 ) -> ApiResult<NoContent> {
     may_change(&me, id)?;
