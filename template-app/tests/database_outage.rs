@@ -1,7 +1,8 @@
 //! The database goes away while the app runs: requests get a JSON 503 quickly (no hang,
 //! no crash), health says so, and when the database is back the app recovers by itself.
-//! Runs through `.ci/with-postgres`, which gives a way to stop and start the server; it
-//! is the only test in this file so that no other test loses its database meanwhile.
+//! Runs through `bash .ci/with-postgres cargo test`, which gives a way to stop and start
+//! the server (ignored without one); it is the only test in this file so that no other
+//! test loses its database meanwhile.
 
 mod common;
 
@@ -11,6 +12,10 @@ use common::{AppProcess, fresh_postgres_database, postgres_or_skip};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `bash .ci/with-postgres cargo test`"
+)]
 async fn requests_get_503_while_the_database_is_down_and_the_app_recovers() {
     if postgres_or_skip("database_outage").is_none() {
         return;

@@ -1,6 +1,7 @@
 //! Two replicas of the app on one PostgreSQL database, as behind a load balancer: what one
 //! writes the other reads, a session from one works on the other, and concurrent writes
-//! to both lose nothing. Runs through `.ci/with-postgres`; skipped without a server.
+//! to both lose nothing. Runs through `bash .ci/with-postgres cargo test`; without a
+//! server `cargo test` lists these as ignored (`build.rs` says how).
 
 mod common;
 
@@ -11,6 +12,10 @@ use serde_json::json;
 use sqlx::Connection;
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `bash .ci/with-postgres cargo test`"
+)]
 async fn two_replicas_share_users_posts_and_sessions_and_lose_no_write() {
     if postgres_or_skip("replicas").is_none() {
         return;
@@ -100,6 +105,10 @@ async fn two_replicas_share_users_posts_and_sessions_and_lose_no_write() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: run `bash .ci/with-postgres cargo test`"
+)]
 async fn replicas_starting_at_once_with_the_same_admin_make_one() {
     if postgres_or_skip("replicas").is_none() {
         return;
@@ -128,4 +137,39 @@ async fn replicas_starting_at_once_with_the_same_admin_make_one() {
         .await
         .unwrap();
     assert_eq!(admins, 1);
+}
+
+/// Without a server these tests are reported as ignored, with how to run them, never as
+/// passed: what `cargo test` shows, read from this very test binary.
+#[test]
+fn without_a_server_they_are_reported_as_ignored() {
+    let compiled_with_server = option_env!("TEST_DATABASE_URL").is_some()
+        || option_env!("FSROUTE_REQUIRE_POSTGRES").is_some();
+    assert_eq!(
+        cfg!(postgres_tests),
+        compiled_with_server,
+        "build.rs turns the PostgreSQL tests on exactly when there is a server, or CI \
+         requires one"
+    );
+    if compiled_with_server {
+        return; // They run; running them again from here would only repeat them.
+    }
+    let run = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["replicas_", "--test-threads=1"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{shown}");
+    for test in [
+        "two_replicas_share_users_posts_and_sessions_and_lose_no_write",
+        "replicas_starting_at_once_with_the_same_admin_make_one",
+    ] {
+        assert!(
+            shown.contains(&format!(
+                "test {test} ... ignored, needs PostgreSQL: run `bash .ci/with-postgres cargo test`"
+            )),
+            "{shown}"
+        );
+    }
+    assert!(shown.contains("0 passed; 0 failed; 2 ignored"), "{shown}");
 }

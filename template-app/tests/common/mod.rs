@@ -164,8 +164,12 @@ pub async fn fresh_postgres_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
-/// `.ci/run` sets `FSROUTE_REQUIRE_POSTGRES=1`: there, a PostgreSQL test that finds no
-/// server fails instead of being skipped.
+/// The server for a PostgreSQL-only test. Such a test is also marked
+/// `#[cfg_attr(not(postgres_tests), ignore = "…")]`, so without a server it is reported
+/// as ignored and never gets here (`build.rs`); this covers the rest. `.ci/run` sets
+/// `FSROUTE_REQUIRE_POSTGRES=1`: there, a PostgreSQL test that finds no server fails
+/// instead of being skipped. A test binary built with a server and run without one says
+/// that it skipped.
 pub fn postgres_or_skip(test: &str) -> Option<String> {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) => Some(url),
