@@ -33,6 +33,8 @@ codes! {
     Unreadable => "unreadable",
     NonUtf8Path => "non-utf8-path",
     MisnamedFile => "misnamed-file",
+    ForeignFile => "foreign-file",
+    ForeignParamFolder => "foreign-param-folder",
     MalformedSegment => "malformed-segment",
     EmptyParamName => "empty-param-name",
     OptionalParam => "optional-param",

@@ -50,7 +50,51 @@ pub(crate) fn misnamed_file(path: &str, meant: &str) -> Diagnostic {
     ))
 }
 
+pub(crate) fn foreign_file(path: &str, kind: suggest::ForeignFile) -> Diagnostic {
+    use suggest::ForeignFile;
+    let what = match kind {
+        ForeignFile::NextRoute => "a Next.js route handler's file name",
+        ForeignFile::SvelteKitEndpoint => "a SvelteKit endpoint's file name",
+        ForeignFile::NextMiddleware => "Next.js's middleware file name",
+        ForeignFile::NextPage => "a Next.js page's file name",
+    };
+    let help = match kind {
+        ForeignFile::NextRoute | ForeignFile::SvelteKitEndpoint => {
+            "write the handlers in Rust in a `route.rs` in the same folder \
+             (`pub async fn GET() -> …`, one function per method)"
+        }
+        ForeignFile::NextMiddleware => {
+            "write it in Rust as `middleware.rs` in the folder whose routes it wraps \
+             (`pub async fn middleware(request: Request, next: Next) -> Response`)"
+        }
+        ForeignFile::NextPage => {
+            "fsroute serves route handlers, not pages: for an API route, name the file \
+             `route.rs` and export `pub async fn GET`"
+        }
+    };
+    Diagnostic::warning(
+        Code::ForeignFile,
+        format!(
+            "`{path}` is ignored: it is {what}, and fsroute reads only `route.rs` and \
+             `middleware.rs`"
+        ),
+    )
+    .help(help)
+}
+
 // --- folder names ---------------------------------------------------------------------
+
+pub(crate) fn foreign_param_folder(folder: &str, name: &str, meant: &str, how: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::ForeignParamFolder,
+        format!(
+            "the folder `{folder}` is matched literally, as the text `{name}` in the URL: \
+             that is how {how}; fsroute's parameters are folders in square brackets, as \
+             in Next.js"
+        ),
+    )
+    .help(format!("did you mean `{meant}`? rename the folder"))
+}
 
 pub(crate) fn bad_segment(folder: &str, name: &str, error: &SegmentError) -> Diagnostic {
     let (code, message, help) = match error {

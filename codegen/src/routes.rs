@@ -13,6 +13,7 @@ use crate::messages;
 use crate::read::{Contents, ReadFile};
 use crate::route_file::{MiddlewareAnalysis, RouteFileAnalysis};
 use crate::segment::{Segment, parse_segment};
+use crate::suggest;
 
 /// A route file whose folders all parsed.
 #[derive(Debug, Clone)]
@@ -174,13 +175,26 @@ pub fn join_display(app_display: &str, folders: &[String]) -> String {
 /// folder, however many files are below it.
 pub fn build(files: Vec<ReadFile>, app_display: &str, diagnostics: &mut Diagnostics) -> RouteTable {
     let mut bad_folders = BTreeMap::new();
+    let mut foreign_folders = BTreeMap::new();
     let mut table = RouteTable::default();
     for source in files {
         let mut segments = Vec::with_capacity(source.folders.len());
         let mut ok = true;
         for (index, name) in source.folders.iter().enumerate() {
             match parse_segment(name) {
-                Ok(segment) => segments.push(segment),
+                Ok(segment) => {
+                    // Routed as written, so only a warning: `{id}` may be meant literally.
+                    if let (Segment::Static(_), Some((meant, origin))) =
+                        (&segment, suggest::param_folder(name))
+                    {
+                        let folder = join_display(app_display, &source.folders[..=index]);
+                        foreign_folders.entry(folder.clone()).or_insert_with(|| {
+                            messages::foreign_param_folder(&folder, name, &meant, origin)
+                                .at(Location::path(folder))
+                        });
+                    }
+                    segments.push(segment);
+                }
                 Err(error) => {
                     ok = false;
                     let folder = join_display(app_display, &source.folders[..=index]);
@@ -236,7 +250,10 @@ pub fn build(files: Vec<ReadFile>, app_display: &str, diagnostics: &mut Diagnost
             }
         }
     }
-    for diagnostic in bad_folders.into_values() {
+    for diagnostic in bad_folders
+        .into_values()
+        .chain(foreign_folders.into_values())
+    {
         diagnostics.push(diagnostic);
     }
     table

@@ -55,6 +55,8 @@ pub fn scan(
         let Some(kind) = FileKind::from_file_name(&file_name) else {
             if let Some(meant) = suggest::file_name(&file_name) {
                 diagnostics.push(messages::misnamed_file(&display(entry.path()), meant));
+            } else if let Some(foreign) = suggest::foreign_file(&file_name) {
+                diagnostics.push(messages::foreign_file(&display(entry.path()), foreign));
             }
             continue;
         };
@@ -162,12 +164,20 @@ mod tests {
             "api/x/routes.rs",
             "api/y/router.rs",
             "api/z/Middleware.rs",
+            "api/n/route.ts",
+            "api/p/page.rs",
         ]);
         let (files, problems) = scan(dir.path(), &show);
         assert!(files.is_empty());
         assert_eq!(
             problems,
-            ["misnamed-file", "misnamed-file", "misnamed-file"]
+            [
+                "misnamed-file",
+                "foreign-file",
+                "foreign-file",
+                "misnamed-file",
+                "misnamed-file"
+            ]
         );
     }
 }

@@ -13,6 +13,72 @@ pub fn file_name(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Another framework's file name in the app folder: the fsroute file meant, and what the
+/// name is where it comes from. Only names that cannot be a Rust helper module of the
+/// route (`page.rs` can, but a newcomer from Next.js writes it for a page).
+pub fn foreign_file(name: &str) -> Option<ForeignFile> {
+    let (stem, extension) = name.rsplit_once('.')?;
+    let script = matches!(extension, "ts" | "tsx" | "js" | "jsx" | "mjs" | "mts");
+    match stem {
+        "route" if script => Some(ForeignFile::NextRoute),
+        "+server" if script => Some(ForeignFile::SvelteKitEndpoint),
+        "middleware" if script => Some(ForeignFile::NextMiddleware),
+        "page" if script || extension == "rs" || extension == "mdx" => Some(ForeignFile::NextPage),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForeignFile {
+    /// `route.ts`: a Next.js route handler.
+    NextRoute,
+    /// `+server.ts`: a SvelteKit endpoint.
+    SvelteKitEndpoint,
+    /// `middleware.ts`: Next.js middleware.
+    NextMiddleware,
+    /// `page.tsx`, `page.rs`: a page, which route handlers do not have.
+    NextPage,
+}
+
+/// A folder named as another router names a parameter: `{id}` (axum, OpenAPI), `:id`
+/// (Express), `$id` (Remix), `{*rest}` (axum's catch-all). The folder fsroute spells it
+/// as, and who writes it that way ("Express writes a parameter").
+pub fn param_folder(name: &str) -> Option<(String, &'static str)> {
+    let (inner, catch_all, origin) = if let Some(inner) = name
+        .strip_prefix('{')
+        .and_then(|rest| rest.strip_suffix('}'))
+    {
+        match inner.strip_prefix('*') {
+            Some(rest) => (rest, true, "axum writes a catch-all"),
+            None => (inner, false, "axum and OpenAPI write a parameter"),
+        }
+    } else if let Some(inner) = name.strip_prefix(':') {
+        (inner, false, "Express writes a parameter")
+    } else if let Some(inner) = name.strip_prefix('$') {
+        (inner, false, "Remix writes a parameter")
+    } else {
+        return None;
+    };
+    let looks_like_a_name = !inner.is_empty()
+        && inner
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if !looks_like_a_name {
+        return None;
+    }
+    let param = if crate::segment::is_identifier(inner) {
+        inner.to_string()
+    } else {
+        identifier(inner)
+    };
+    let folder = if catch_all {
+        format!("[...{param}]")
+    } else {
+        format!("[{param}]")
+    };
+    Some((folder, origin))
+}
+
 /// A known constant within two edits (`MAX_DURATON`), or the same letters in another case
 /// (`maxDuration`, Next.js's spelling).
 pub fn config_const(name: &str) -> Option<ConfigConst> {
@@ -92,6 +158,44 @@ mod tests {
     fn identifier_suggestions_are_identifiers() {
         for bad in ["my-id", "1st", "a.b", "-"] {
             assert!(crate::segment::is_identifier(&identifier(bad)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn other_frameworks_parameter_folders() {
+        let meant = |name| param_folder(name).map(|(folder, _)| folder);
+        assert_eq!(meant("{id}").as_deref(), Some("[id]"));
+        assert_eq!(meant("{*rest}").as_deref(), Some("[...rest]"));
+        assert_eq!(meant(":userId").as_deref(), Some("[userId]"));
+        assert_eq!(meant("$slug").as_deref(), Some("[slug]"));
+        assert_eq!(meant(":my-id").as_deref(), Some("[my_id]"));
+        for plain in ["users", "{}", ":", "$", "a{id}", "{id", "v1.0", "{a/b}"] {
+            assert_eq!(meant(plain), None, "{plain}");
+        }
+    }
+
+    #[test]
+    fn other_frameworks_file_names() {
+        assert_eq!(foreign_file("route.ts"), Some(ForeignFile::NextRoute));
+        assert_eq!(foreign_file("route.js"), Some(ForeignFile::NextRoute));
+        assert_eq!(foreign_file("page.rs"), Some(ForeignFile::NextPage));
+        assert_eq!(foreign_file("page.tsx"), Some(ForeignFile::NextPage));
+        assert_eq!(
+            foreign_file("+server.ts"),
+            Some(ForeignFile::SvelteKitEndpoint)
+        );
+        assert_eq!(
+            foreign_file("middleware.ts"),
+            Some(ForeignFile::NextMiddleware)
+        );
+        for ours_or_helper in [
+            "route.rs",
+            "middleware.rs",
+            "helpers.rs",
+            "README.md",
+            "route",
+        ] {
+            assert_eq!(foreign_file(ours_or_helper), None, "{ours_or_helper}");
         }
     }
 

@@ -6,7 +6,9 @@
 pub use axum::Router;
 pub use axum::routing::MethodRouter;
 
-pub use crate::generated::{Erased, Wrap, body_limit, erase, max_duration, middleware, revalidate};
+pub use crate::generated::{
+    Erased, RouteHandler, Wrap, body_limit, erase, max_duration, middleware, revalidate,
+};
 pub use crate::href::Href;
 pub use crate::routing::{RedirectTrailingSlash, finish, method_router, method_router_own_options};
 
@@ -68,10 +70,10 @@ pub use crate::{__require_docs as require_docs, __require_openapi as require_ope
 /// The version of the contract between generated code and this module. Raise it whenever
 /// a name above is removed or changes its meaning or signature, and make the generator
 /// emit the new number in the same change.
-pub const PROTOCOL: u32 = 2;
+pub const PROTOCOL: u32 = 3;
 
 /// Fails the build when the generated code was written for another [`PROTOCOL`]. Generated
-/// code calls it in a constant (`const _: () = rt::check_protocol(2);`), so a generator
+/// code calls it in a constant (`const _: () = rt::check_protocol(3);`), so a generator
 /// and a runtime that do not match give this one sentence instead of type errors deep in
 /// the generated file.
 pub const fn check_protocol(generated_for: u32) {

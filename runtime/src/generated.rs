@@ -40,15 +40,44 @@ impl<S: Send + 'static> Handler<(), S> for Erased<S> {
 
 /// A route file's handler as an [`Erased`] one. Every `async fn` handler qualifies:
 /// axum's `Handler` for functions returns exactly this boxed future.
-pub fn erase<H, T, S>(handler: H) -> Erased<S>
+///
+/// `route_file` is not used at run time: it sits on the generated line next to the
+/// handler, so that when rustc rejects the handler ([`RouteHandler`]), the line it
+/// quotes names the file to fix.
+pub fn erase<H, T, S>(route_file: &'static str, handler: H) -> Erased<S>
 where
-    H: Handler<T, S, Future = BoxFuture<'static, Response>> + Sync,
+    H: RouteHandler<T, S>,
     T: 'static,
     S: Send + 'static,
 {
+    let _ = route_file;
     Erased(Arc::new(move |request, state| {
         handler.clone().call(request, state)
     }))
+}
+
+/// What [`erase`] asks of a handler: axum's `Handler`, with the future every `async fn`
+/// handler has. A trait of our own only for its error message: axum's points at the
+/// generated file and suggests a macro; this one says what usually went wrong, in terms
+/// of the route file.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a route handler: the router cannot call it with a request",
+    label = "not a route handler (its route file is named on this call)",
+    note = "usual causes, all in the route file: the function is not `async`; an argument \
+            that reads the body (`Json`, `Form`, `Bytes`, `String`, `Request`, `Multipart`, \
+            `Valid<…>` of one) is not the last argument; an argument is not an extractor (it \
+            implements neither `FromRequestParts` nor `FromRequest` for the router's state \
+            type); the return type is not a response (it must implement `IntoResponse`: \
+            return `Json(value)`, or `ApiResult<Json<T>>`, not the bare value)",
+    note = "for the exact cause, put `#[fsroute::debug_handler]` above the handler and build \
+            again (when no argument is `State<…>`, name the router's state type: \
+            `#[fsroute::debug_handler(state = crate::AppState)]`)"
+)]
+pub trait RouteHandler<T, S>: Handler<T, S, Future = BoxFuture<'static, Response>> + Sync {}
+
+impl<H, T, S> RouteHandler<T, S> for H where
+    H: Handler<T, S, Future = BoxFuture<'static, Response>> + Sync
+{
 }
 
 /// `MethodRouter::layer` with the error type fixed, so that layers can be chained without

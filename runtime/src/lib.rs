@@ -61,6 +61,14 @@ pub use error::{ApiError, ApiResult};
 pub use extract::{Form, Json, Path, Query, Valid};
 pub use manifest::{RouteInfo, route_table};
 
+/// axum's `#[debug_handler]`: above a handler that rustc rejects, it reports the exact
+/// cause at the handler (which argument is not an extractor, a body extractor that is not
+/// last, a return type that is not a response). For debugging only; remove it after.
+/// Its expansion names `axum`, so the crate needs `axum` as a dependency, as apps made
+/// by `fsroute new` have. When no argument is `State<…>`, say the state:
+/// `#[fsroute::debug_handler(state = crate::AppState)]`.
+pub use axum::debug_handler;
+
 /// The validation crate behind [`Valid`]; derive `garde::Validate` from this version.
 pub use garde;
 

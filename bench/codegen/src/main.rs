@@ -426,17 +426,22 @@ const FOLDER_ROUTER_VERSION: &str = "0.4.1";
 const NEXTRS_VERSION: &str = "0.6.1";
 
 /// The build script of [`Variant::GeneratedTyped`]: fsroute's source with every
-/// `.get(rt::erase(m::GET))` turned back into `.get(m::GET)`.
+/// `rt::erase("app/…/route.rs", m::GET)` turned back into `m::GET`.
 const TYPED_BUILD_RS: &str = r#"fn main() {
     let generated = fsroute_codegen::Builder::new().generate().expect("a valid tree");
-    let typed: String = generated
-        .source
-        .lines()
-        .map(|line| match line.split_once("(rt::erase(") {
-            Some((head, tail)) => format!("{head}({}\n", tail.replacen("))", ")", 1)),
-            None => format!("{line}\n"),
-        })
-        .collect();
+    let mut typed = String::new();
+    let mut rest = generated.source.as_str();
+    while let Some((head, tail)) = rest.split_once("rt::erase(") {
+        typed.push_str(head);
+        // Skip the route file's literal (bench paths hold no quotes) and its comma.
+        let after_file = tail.trim_start()[1..].split_once('"').unwrap().1;
+        let after_comma = after_file.trim_start().strip_prefix(',').unwrap().trim_start();
+        let end = after_comma.find([',', ')']).unwrap();
+        typed.push_str(after_comma[..end].trim_end());
+        let closing = after_comma[end..].trim_start_matches([',', ' ', '\n']);
+        rest = closing.strip_prefix(')').unwrap();
+    }
+    typed.push_str(rest);
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("fsroute_routes.rs");
     std::fs::write(out, typed).unwrap();
     println!("cargo::rerun-if-changed=app");

@@ -28,7 +28,7 @@ const RUNTIME_ALIAS: &str = "rt";
 /// The version of `fsroute::__private` this generator writes for: the generated file
 /// checks it against the runtime's `PROTOCOL` at compile time, so mismatched versions of
 /// the two crates fail with one sentence. Raise it together with the runtime's.
-const RUNTIME_PROTOCOL: u32 = 2;
+const RUNTIME_PROTOCOL: u32 = 3;
 
 /// How many `.route(…)` calls one statement of `router()` chains: rustc recurses once per
 /// chained call, and a chain of thousands overflows its stack.
@@ -297,25 +297,25 @@ fn method_router_fn(
         "method_router"
     };
     let root = format!("rt::{start}({})", literal(&allow_header(route.methods())));
-    let mut calls: Vec<String> = route
+    // The route file goes into each `erase` call next to its handler: when rustc rejects
+    // a handler, the line it quotes then names the file to fix.
+    let route_file = literal(&route.display);
+    let mut calls: Vec<ChainCall> = route
         .methods()
         .iter()
-        .map(|method| {
-            format!(
-                ".{}(rt::erase({module}::{}))",
-                method.router_fn(),
-                method.as_str()
-            )
+        .map(|method| ChainCall {
+            method: method.router_fn(),
+            function: "erase",
+            args: vec![route_file.clone(), format!("{module}::{}", method.as_str())],
         })
         .collect();
     // Layers wrap what comes before them: the cache sits right around the handlers, then
     // the route's own middleware, then the folders' from the innermost out, then the
     // limits. The config constants are sorted, so their order here is fixed too.
-    let wrap_config = |config: ConfigConst, runtime_fn: &str| {
-        format!(
-            ".wrap({RUNTIME_ALIAS}::{runtime_fn}({module}::{}))",
-            config.name()
-        )
+    let wrap_config = |config: ConfigConst, runtime_fn: &'static str| ChainCall {
+        method: "wrap",
+        function: runtime_fn,
+        args: vec![format!("{module}::{}", config.name())],
     };
     let mut outside = Vec::new();
     for &config in &route.analysis.config {
@@ -324,16 +324,16 @@ fn method_router_fn(
             (LayerPlace::Outside { rank }, runtime_fn) => outside.push((rank, config, runtime_fn)),
         }
     }
+    let middleware_call = |module: &str| ChainCall {
+        method: "wrap",
+        function: "middleware",
+        args: vec!["state".to_string(), format!("{module}::{MIDDLEWARE_FN}")],
+    };
     if route.analysis.middleware {
-        calls.push(format!(
-            ".wrap({RUNTIME_ALIAS}::middleware(state, {module}::{MIDDLEWARE_FN}))"
-        ));
+        calls.push(middleware_call(module));
     }
     for &middleware in route.middlewares.iter().rev() {
-        calls.push(format!(
-            ".wrap({RUNTIME_ALIAS}::middleware(state, {}::{MIDDLEWARE_FN}))",
-            names.middlewares[middleware]
-        ));
+        calls.push(middleware_call(&names.middlewares[middleware]));
     }
     outside.sort_by_key(|&(rank, _, _)| rank);
     calls.extend(
@@ -344,46 +344,70 @@ fn method_router_fn(
     // A catch-all would capture the trailing slash into its parameter; redirect first,
     // as Next.js does for every URL.
     if route.has_catch_all() {
-        calls.push(format!(".wrap({RUNTIME_ALIAS}::RedirectTrailingSlash)"));
+        calls.push(ChainCall {
+            method: "wrap",
+            function: "RedirectTrailingSlash",
+            args: Vec::new(),
+        });
     }
     // rustfmt's layout: a single call joins its root on one line when it fits; a longer
     // chain has one call per line.
     match calls.as_slice() {
-        [call] if 4 + root.len() + call.len() <= MAX_WIDTH => {
-            let _ = writeln!(out, "    {root}{call}");
+        [call] if 4 + root.len() + call.one_line().len() <= MAX_WIDTH => {
+            let _ = writeln!(out, "    {root}{}", call.one_line());
         }
         _ => {
             let _ = writeln!(out, "    {root}");
             for call in &calls {
-                chain_call(out, call);
+                call.write_line(out);
             }
         }
     }
     out.push_str("}\n");
 }
 
-/// One `.method(rt::f(args))` line of a chain. When the inner call is longer than
-/// rustfmt's call width, its arguments go one per line, as rustfmt lays them out.
-fn chain_call(out: &mut String, call: &str) {
-    let inner = call
-        .split_once('(')
-        .map(|(_, rest)| &rest[..rest.len() - 1])
-        .unwrap_or_default();
-    let nested_args = inner
-        .split_once('(')
-        .and_then(|(head, rest)| Some((head, rest.strip_suffix(')')?)));
-    match nested_args {
-        Some((head, args)) if inner.len() > CALL_ARGS_WIDTH => {
-            let method = &call[..call.len() - inner.len() - 1];
-            let _ = writeln!(out, "        {method}{head}(");
-            for arg in args.split(", ") {
-                let _ = writeln!(out, "            {arg},");
-            }
-            out.push_str("        ))\n");
+/// One `.method(rt::function(args))` of a route's chain; without arguments the inner
+/// part is a plain name (`.wrap(rt::RedirectTrailingSlash)`).
+struct ChainCall {
+    method: &'static str,
+    function: &'static str,
+    args: Vec<String>,
+}
+
+impl ChainCall {
+    fn inner(&self) -> String {
+        if self.args.is_empty() {
+            format!("{RUNTIME_ALIAS}::{}", self.function)
+        } else {
+            format!(
+                "{RUNTIME_ALIAS}::{}({})",
+                self.function,
+                self.args.join(", ")
+            )
         }
-        _ => {
-            let _ = writeln!(out, "        {call}");
+    }
+
+    fn one_line(&self) -> String {
+        format!(".{}({})", self.method, self.inner())
+    }
+
+    /// A line of a chain. When the inner call is longer than rustfmt's call width, its
+    /// arguments go one per line, as rustfmt lays them out.
+    fn write_line(&self, out: &mut String) {
+        let inner = self.inner();
+        if self.args.is_empty() || inner.len() <= CALL_ARGS_WIDTH {
+            let _ = writeln!(out, "        .{}({inner})", self.method);
+            return;
         }
+        let _ = writeln!(
+            out,
+            "        .{}({RUNTIME_ALIAS}::{}(",
+            self.method, self.function
+        );
+        for arg in &self.args {
+            let _ = writeln!(out, "            {arg},");
+        }
+        out.push_str("        ))\n");
     }
 }
 
