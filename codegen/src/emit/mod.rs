@@ -49,6 +49,15 @@ pub struct EmitOptions<'a> {
     pub openapi: Option<OpenApiEmit<'a>>,
 }
 
+/// `1 route file`, `2 route files`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `"…"`: a Rust string literal for any text.
 fn literal(text: &str) -> String {
     format!("{text:?}")
@@ -87,10 +96,10 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "// {} route files, {} routed, {} middleware files.\n",
-        routes.len(),
+        "// {}, {} routed, {}.\n",
+        count(routes.len(), "route file"),
         routed.len(),
-        table.middlewares.len()
+        count(table.middlewares.len(), "middleware file")
     );
 
     let _ = writeln!(out, "use ::fsroute::__private as {RUNTIME_ALIAS};");
