@@ -110,7 +110,7 @@ pub async fn connect(config: &Config) -> Result<Db, String> {
         Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await,
         Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await,
     };
-    migrated.map_err(|err| format!("cannot migrate the database: {err}"))?;
+    migrated.map_err(|err| migration_failed(&err, &config.database_url))?;
     let writes = match backend {
         // Writes have a connection of their own, beside the readers' pool: one is enough,
         // since they take turns.
@@ -144,13 +144,47 @@ async fn prepare(
 }
 
 /// `sqlite://data/app.db` → the same with `mode=rwc`, after creating `data/`.
-fn sqlite_url_creating_the_file(url: &str) -> Result<String, String> {
-    let path = url
-        .trim_start_matches("sqlite:")
+/// Why the migrations did not run, for `main` to print. An applied migration edited (or
+/// renamed) since says what to do, since a newcomer's first reflex is to edit the file
+/// again: sqlx refuses a migration whose checksum changed, and rightly.
+fn migration_failed(err: &sqlx::migrate::MigrateError, url: &str) -> String {
+    use sqlx::migrate::MigrateError;
+
+    let fresh = match Backend::of_url(url) {
+        Ok(Backend::Sqlite) => format!(
+            "delete `{}` (with its `-wal` and `-shm` files, if any)",
+            sqlite_path(url)
+        ),
+        _ => "drop the database and create it again".to_string(),
+    };
+    let hint = match err {
+        MigrateError::VersionMismatch(_) => format!(
+            "applied migrations must not change. In development, start from a fresh \
+             database: {fresh}. In production, undo the edit and make the change in a new \
+             migration with the next version, in both migrations/sqlite and \
+             migrations/postgres"
+        ),
+        MigrateError::VersionMissing(_) => format!(
+            "this build does not have a migration the database has: it was renamed or \
+             deleted, or a newer build applied it. In development, start from a fresh \
+             database: {fresh}. In production, run the build that has it"
+        ),
+        _ => return format!("cannot migrate the database: {err}"),
+    };
+    format!("cannot migrate the database: {err}; {hint}")
+}
+
+/// The file of an `sqlite://PATH?…` URL.
+fn sqlite_path(url: &str) -> &str {
+    url.trim_start_matches("sqlite:")
         .trim_start_matches("//")
         .split('?')
         .next()
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn sqlite_url_creating_the_file(url: &str) -> Result<String, String> {
+    let path = sqlite_path(url);
     if let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
         && path != ":memory:"

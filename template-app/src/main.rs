@@ -1,16 +1,44 @@
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use template_app::{AppState, Config, accounts, app, routes};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     return_large_buffers_to_the_os();
+    // Before the runtime starts its threads: setting environment variables is only sound
+    // while no other thread may read them.
+    if let Err(err) = load_dot_env() {
+        eprintln!("error: {err}");
+        return ExitCode::from(2);
+    }
+    run()
+}
+
+/// Settings from a `.env` file in the current folder, as Next.js reads its `.env`: one
+/// `NAME=value` a line, `#` comments. The real environment wins over the file, so a
+/// deployment's settings are never overridden by a stray file; a file that does not
+/// parse stops the start.
+fn load_dot_env() -> Result<(), String> {
+    match dotenvy::from_path(".env") {
+        Ok(()) => Ok(()),
+        Err(err) if err.not_found() => Ok(()),
+        Err(err) => Err(format!("cannot read .env: {err}")),
+    }
+}
+
+#[tokio::main]
+async fn run() -> ExitCode {
+    // Colour codes are for a person at a terminal; in a file, a pipe or journald they are
+    // noise around every line. `NO_COLOR` (no-color.org) turns them off at a terminal too.
+    let colour = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,template_app=debug".into()),
         )
+        .with_ansi(colour)
         .init();
 
     let config = match Config::from_env() {
@@ -176,7 +204,7 @@ async fn create_admin(config: &Config, args: Vec<String>) -> ExitCode {
 fn return_large_buffers_to_the_os() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` only changes an allocator setting; it is called once, first thing
-    // in `main`, with a documented parameter and a valid value.
+    // in `main` (before any other thread), with a documented parameter and a valid value.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }

@@ -260,10 +260,10 @@ async fn a_sign_in_check_goes_before_queued_new_passwords() {
 /// Starts the binary with `settings` and expects it to refuse: a failed exit within
 /// 20 s; returns what it printed on stderr.
 fn refuses_to_start(settings: &[(&str, &str)]) -> String {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
 
     let data = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_template-app"));
+    let mut command = common::app_command();
     command
         .env("DATA_DIR", data.path())
         .env("PORT", "0")
@@ -471,9 +471,9 @@ fn an_admin_email_registered_by_someone_else_stops_the_start() {
 /// Runs `template-app create-admin ARGS` with `password` on stdin; its exit status,
 /// stdout and stderr. Fails if it is still running after 30 s (it started the server).
 fn create_admin(url: &str, args: &[&str], password: &str) -> (bool, String, String) {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_template-app"))
+    let mut child = common::app_command()
         .arg("create-admin")
         .args(args)
         .env("DATABASE_URL", url)

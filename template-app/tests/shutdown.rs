@@ -10,6 +10,8 @@ use std::process::{Command, Stdio};
 fn sigterm_ends_the_stream_with_a_final_event_then_exits() {
     let data = tempfile::tempdir().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_template-app"))
+        // No `.env` there (the app reads one): a developer's must not change the test.
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
         .env("DATA_DIR", data.path())
         .env("PORT", "0")
         .env("JWT_SECRET", "shutdown-test-secret-at-least-32-bytes")
@@ -114,6 +116,7 @@ fn an_unusable_database_is_a_one_line_error_and_a_failed_exit() {
     // A file where the database folder should be.
     std::fs::write(data.path().join("blocker"), "").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_template-app"))
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
         .env(
             "DATABASE_URL",
             format!("sqlite://{}/blocker/app.db", data.path().display()),
@@ -136,6 +139,7 @@ fn an_unusable_database_is_a_one_line_error_and_a_failed_exit() {
 fn an_unreachable_postgres_is_a_one_line_error_without_the_password() {
     // Port 1 on loopback: nothing listens there, the connection is refused.
     let output = Command::new(env!("CARGO_BIN_EXE_template-app"))
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
         .env("DATABASE_URL", "postgres://app:s3cret@127.0.0.1:1/app")
         .env("DB_ACQUIRE_TIMEOUT_SECONDS", "3")
         .env("PORT", "0")

@@ -1,7 +1,8 @@
-//! What the real binary prints when it starts: never the database password (security
-//! review M1 — the line goes to journald, container logs and CI logs). Needs a PostgreSQL
-//! server (`bash .ci/with-postgres cargo test`, whose trust authentication takes any
-//! password; ignored without one).
+//! The real binary starting: it reads `.env`, its logs carry no colour codes outside a
+//! terminal, and what it prints never shows the database password (security review M1 —
+//! the line goes to journald, container logs and CI logs; that test needs a PostgreSQL
+//! server, `bash .ci/with-postgres cargo test`, whose trust authentication takes any
+//! password, and is ignored without one).
 
 mod common;
 
@@ -29,7 +30,7 @@ fn the_start_up_lines_never_show_the_database_password() {
     );
 
     let data = tempfile::tempdir().unwrap();
-    let mut app = Command::new(env!("CARGO_BIN_EXE_template-app"))
+    let mut app = common::app_command()
         .env("DATA_DIR", data.path())
         .env("DATABASE_URL", &url)
         .env("PORT", "0")
@@ -70,4 +71,105 @@ fn the_start_up_lines_never_show_the_database_password() {
         "{database}"
     );
     assert!(!all.contains("S3cret"), "a password was printed:\n{all}");
+}
+
+/// Everything it printed until `listening on`, then it is stopped.
+fn started(command: &mut Command) -> Vec<String> {
+    let mut app = command.stdout(Stdio::piped()).spawn().unwrap();
+    let mut printed = Vec::new();
+    for line in BufReader::new(app.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let listening = line.starts_with("listening on");
+        printed.push(line);
+        if listening {
+            break;
+        }
+    }
+    app.kill().unwrap();
+    app.wait().unwrap();
+    printed
+}
+
+/// Settings come from `.env` in the current folder too, as in Next.js; the real
+/// environment wins over the file.
+#[test]
+fn settings_come_from_dot_env_and_the_environment_wins() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join(".env"),
+        "# the app's settings in development\n\
+         DATA_DIR=from-dot-env\n\
+         JWT_SECRET=\"dot-env-secret-of-at-least-32-bytes\"\n\
+         HOST=\"not an address\"\n",
+    )
+    .unwrap();
+    let printed = started(
+        common::app_command()
+            .current_dir(folder.path())
+            .env_remove("DATA_DIR")
+            .env_remove("DATABASE_URL")
+            .env_remove("JWT_SECRET")
+            .env("HOST", "127.0.0.1")
+            .env("PORT", "0")
+            .env("RUST_LOG", "warn"),
+    );
+    assert!(
+        printed.contains(&"Database: sqlite://from-dot-env/app.db".to_string()),
+        "{printed:#?}"
+    );
+    assert!(folder.path().join("from-dot-env/app.db").is_file());
+    assert!(
+        !printed
+            .iter()
+            .any(|line| line.contains("JWT_SECRET is not set")),
+        "{printed:#?}"
+    );
+    assert!(
+        printed
+            .last()
+            .unwrap()
+            .starts_with("listening on http://127.0.0.1:"),
+        "{printed:#?}"
+    );
+}
+
+/// A `.env` that does not parse stops the start, as a bad setting does.
+#[test]
+fn a_dot_env_that_does_not_parse_stops_the_start() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join(".env"), "PORT=0\nnot a setting\n").unwrap();
+    let output = common::app_command()
+        .current_dir(folder.path())
+        .env("DATA_DIR", folder.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: cannot read .env: Error parsing line: 'not a setting', error at line index: 4\n"
+    );
+}
+
+/// Logs written to a pipe (a file, journald, a container's log) have no colour codes;
+/// `NO_COLOR` is unset, so this is the terminal check at work.
+#[test]
+fn logs_into_a_pipe_have_no_colour_codes() {
+    let data = tempfile::tempdir().unwrap();
+    let printed = started(
+        common::app_command()
+            .env_remove("NO_COLOR")
+            .env_remove("JWT_SECRET")
+            .env("DATA_DIR", data.path())
+            .env("PORT", "0")
+            .env("RUST_LOG", "info"),
+    );
+    let warning = printed
+        .iter()
+        .find(|line| line.contains("JWT_SECRET is not set"))
+        .unwrap_or_else(|| panic!("no warning logged: {printed:#?}"));
+    assert!(warning.contains(" WARN "), "{warning}");
+    assert!(
+        printed.iter().all(|line| !line.contains('\x1b')),
+        "{printed:#?}"
+    );
 }

@@ -183,6 +183,14 @@ pub fn postgres_or_skip(test: &str) -> Option<String> {
     }
 }
 
+/// The app's binary, started in a folder with no `.env`: it reads one from its current
+/// folder (`src/main.rs`), and a developer's `.env` must not change what a test runs on.
+pub fn app_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_template-app"));
+    command.current_dir(env!("CARGO_TARGET_TMPDIR"));
+    command
+}
+
 /// The real binary, as one replica would run in production.
 pub struct AppProcess {
     child: std::process::Child,
@@ -236,7 +244,7 @@ impl AppProcess {
         use std::io::BufRead;
 
         let data = tempfile::tempdir().unwrap();
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_template-app"));
+        let mut command = app_command();
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
