@@ -62,6 +62,12 @@ pub struct RouteEntry {
     pub file: String,
     /// The OpenAPI operationId of each method, in the order of `methods` (`getUsersById`).
     pub operation_ids: Vec<(Method, String)>,
+    /// What wraps its handlers, outermost first, relative to the crate root: each
+    /// `middleware.rs` above it, then the route file itself when it exports `middleware`.
+    pub middleware: Vec<String>,
+    /// The route config constants its file exports, in a fixed order (`MAX_DURATION`,
+    /// `BODY_LIMIT`, `REVALIDATE`).
+    pub config: Vec<&'static str>,
 }
 
 /// What a successful run produced.
@@ -299,6 +305,13 @@ impl Builder {
                         methods: route.methods().to_vec(),
                         file: route.display.clone(),
                         operation_ids: names.operation_ids,
+                        middleware: route
+                            .middlewares
+                            .iter()
+                            .map(|&index| table.middlewares[index].display.clone())
+                            .chain(route.analysis.middleware.then(|| route.display.clone()))
+                            .collect(),
+                        config: route.analysis.config.iter().map(|c| c.name()).collect(),
                     })
             })
             .collect();
