@@ -1,5 +1,6 @@
 //! Embeds the template app into the `fsroute` binary, for `fsroute new`: writes
-//! `embedded_template.rs` with one `include_str!` per file of `../template-app`.
+//! `embedded_template.rs` with one `include_str!` per file of `../template-app`, and the
+//! repository's `.ci/with-postgres`.
 //!
 //! The template is read from the repository beside this crate; a packaged copy of this
 //! crate alone has no template to embed and says so.
@@ -29,6 +30,8 @@ fn main() {
         "cargo::rerun-if-changed={}",
         repository.join("Cargo.lock").display()
     );
+    let with_postgres = repository.join(".ci/with-postgres");
+    println!("cargo::rerun-if-changed={}", with_postgres.display());
     if !template.join("Cargo.toml").is_file() {
         println!(
             "cargo::error=`{}` is missing: `fsroute new` embeds the template app, so build \
@@ -57,6 +60,8 @@ fn main() {
         ("TEMPLATE_MANIFEST", template.join("Cargo.toml")),
         ("WORKSPACE_MANIFEST", repository.join("Cargo.toml")),
         ("WORKSPACE_LOCK", repository.join("Cargo.lock")),
+        // New apps get the script too, so their docs' PostgreSQL command works there.
+        ("WITH_POSTGRES", with_postgres),
     ] {
         let _ = writeln!(
             out,

@@ -2,6 +2,7 @@
 //! declares, but route files are reached only through `#[path]` inside the generated file
 //! that `include_routes!` includes, so it never sees them.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -54,6 +55,14 @@ pub fn format_app_dirs(app_dirs: &[PathBuf], check: bool) -> Result<Outcome, Str
     let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_string());
     let mut command = Command::new(&rustfmt);
     command.args(["--edition", &edition]);
+    // rustfmt may colour its `--check` diff; never into a pipe or a file, nor with NO_COLOR.
+    let no_colour = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    let colour = if std::io::stdout().is_terminal() && !no_colour {
+        "auto"
+    } else {
+        "never"
+    };
+    command.args(["--color", colour]);
     if check {
         command.arg("--check");
     }

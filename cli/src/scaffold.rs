@@ -2,24 +2,128 @@
 //!
 //! The template's files are built into the `fsroute` binary, so the command works
 //! wherever it is installed. Its `Cargo.toml` uses the workspace's dependency versions;
-//! this is rewritten into a standalone manifest with explicit versions, and the
-//! workspace's `Cargo.lock` is copied so the new app resolves to the same, tested versions.
+//! this is rewritten into a standalone manifest with explicit versions, taking fsroute
+//! from the place the user chose ([`Source`]), and the workspace's `Cargo.lock` is copied
+//! so the new app resolves to the same, tested versions. The app also gets
+//! `.ci/with-postgres`, which its tests' docs name, and a git repository of its own.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::paths;
 
 // `TEMPLATE_FILES` (every file of `template-app/` but its manifest, as `(relative path,
-// content)`), `TEMPLATE_MANIFEST`, `WORKSPACE_MANIFEST` and `WORKSPACE_LOCK`. The build
-// script lists the template folder, so a new template file is embedded without a code
-// change.
+// content)`), `TEMPLATE_MANIFEST`, `WORKSPACE_MANIFEST`, `WORKSPACE_LOCK` and
+// `WITH_POSTGRES` (`.ci/with-postgres`). The build script lists the template folder, so a
+// new template file is embedded without a code change.
 include!(concat!(env!("OUT_DIR"), "/embedded_template.rs"));
 
-/// The repository this binary was built from, for path dependencies on the runtime and
-/// the generator (fsroute is not on crates.io yet).
-fn repository() -> PathBuf {
+/// Where the script that runs the tests on PostgreSQL goes in the new app, the same place
+/// as in this repository, so the docs' `bash .ci/with-postgres cargo test` works in both.
+const WITH_POSTGRES_PATH: &str = ".ci/with-postgres";
+
+/// The checkout of the fsroute repository this binary was built from: the default place a
+/// new app takes fsroute from, as fsroute is not on crates.io yet and no public git URL
+/// is known to the binary.
+pub fn built_from() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
+}
+
+/// Where the new app's `Cargo.toml` takes `fsroute` and `fsroute-codegen` from; both
+/// always from the same place, so that the generator and the runtime match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A checkout of the fsroute repository, by path. A relative `checkout` (from the
+    /// current folder) is written relative to the new app, so the two can move together.
+    Path { checkout: PathBuf, default: bool },
+    /// A git repository of fsroute; Cargo finds both packages in its workspace by name.
+    Git { url: String, reference: GitRef },
+    /// A version on crates.io.
+    Version(String),
+}
+
+/// Which commit of a git repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitRef {
+    DefaultBranch,
+    Rev(String),
+    Branch(String),
+    Tag(String),
+}
+
+impl GitRef {
+    /// The manifest entry (`rev = "…"`) and Cargo.lock's query (`rev=…`), if any.
+    fn key_value(&self) -> Option<(&'static str, &str)> {
+        match self {
+            GitRef::DefaultBranch => None,
+            GitRef::Rev(rev) => Some(("rev", rev)),
+            GitRef::Branch(branch) => Some(("branch", branch)),
+            GitRef::Tag(tag) => Some(("tag", tag)),
+        }
+    }
+}
+
+/// How fsroute is written into the manifest, once the path is settled.
+enum Dependency<'a> {
+    /// The checkout as the manifest names it (absolute, or relative to the app).
+    Path(PathBuf),
+    Git {
+        url: &'a str,
+        reference: &'a GitRef,
+    },
+    Version(&'a str),
+}
+
+impl Source {
+    /// The checkout must hold the two crates a new app depends on; the default one may
+    /// have been moved or deleted since this binary was built.
+    fn dependency(&self, app_dir: &Path) -> Result<Dependency<'_>, String> {
+        match self {
+            Source::Path { checkout, default } => {
+                for folder in ["runtime", "codegen"] {
+                    let manifest = checkout.join(folder).join("Cargo.toml");
+                    if manifest.is_file() {
+                        continue;
+                    }
+                    return Err(if *default {
+                        format!(
+                            "the fsroute checkout this `fsroute` was built from, `{}`, has no \
+                             `{folder}/Cargo.toml` any more; name one with `--fsroute-path DIR`, \
+                             or use `--fsroute-git URL`",
+                            checkout.display()
+                        )
+                    } else {
+                        format!(
+                            "`{}` is not a checkout of the fsroute repository: it has no \
+                             `{folder}/Cargo.toml`",
+                            checkout.display()
+                        )
+                    });
+                }
+                Ok(Dependency::Path(if checkout.is_absolute() {
+                    checkout.clone()
+                } else {
+                    paths::relative(app_dir, checkout)
+                }))
+            }
+            Source::Git { url, reference } => Ok(Dependency::Git { url, reference }),
+            Source::Version(version) => Ok(Dependency::Version(version)),
+        }
+    }
+}
+
+/// What happened to the new app's git repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitInit {
+    Done,
+    /// The folder is already inside this work tree: a repository of its own there would
+    /// be a nested one, which the outer repository does not track.
+    InsideWorkTree(PathBuf),
+    NotInstalled,
+    Failed(String),
 }
 
 /// A crate name from a folder name: `My API` → `my-api`.
@@ -52,11 +156,15 @@ pub struct Created {
     pub dir: PathBuf,
     pub name: String,
     pub files: Vec<PathBuf>,
+    /// Where the app takes fsroute from, in words, for the closing message.
+    pub source: String,
+    pub git: GitInit,
 }
 
 /// Writes a standalone copy of the template app into `dir` (which must not exist or be
-/// empty), as crate `name`.
-pub fn create(dir: &Path, name: &str) -> Result<Created, String> {
+/// empty), as crate `name`, taking fsroute from `source`, then makes it a git repository
+/// when it can.
+pub fn create(dir: &Path, name: &str, source: &Source) -> Result<Created, String> {
     if dir.exists() {
         let empty = std::fs::read_dir(dir)
             .map_err(|err| format!("cannot read `{}`: {err}", dir.display()))?
@@ -69,6 +177,7 @@ pub fn create(dir: &Path, name: &str) -> Result<Created, String> {
             ));
         }
     }
+    let dependency = source.dependency(dir)?;
     let snake = name.replace('-', "_");
     let mut files: Vec<(String, String)> = TEMPLATE_FILES
         .iter()
@@ -97,11 +206,17 @@ pub fn create(dir: &Path, name: &str) -> Result<Created, String> {
         .collect();
     files.push((
         "Cargo.toml".to_string(),
-        standalone_manifest(name, &repository())?,
+        standalone_manifest(name, &dependency)?,
     ));
-    files.push(("Cargo.lock".to_string(), WORKSPACE_LOCK.to_string()));
-    files.push((".gitignore".to_string(), "/target/\n/data/\n".to_string()));
+    files.push(("Cargo.lock".to_string(), lock_file(&dependency)));
+    // Build output, the database and uploads of a local run, and the TypeScript client's
+    // npm packages (its own .gitignore, copied, covers its build).
+    files.push((
+        ".gitignore".to_string(),
+        "/target/\n/data/\nnode_modules/\n".to_string(),
+    ));
     files.push(("README.md".to_string(), readme(name)));
+    files.push((WITH_POSTGRES_PATH.to_string(), WITH_POSTGRES.to_string()));
 
     let mut written = Vec::new();
     for (path, content) in files {
@@ -114,23 +229,117 @@ pub fn create(dir: &Path, name: &str) -> Result<Created, String> {
             .map_err(|err| format!("cannot write `{}`: {err}", target.display()))?;
         written.push(target);
     }
+    make_executable(&dir.join(WITH_POSTGRES_PATH))?;
     Ok(Created {
         dir: dir.to_path_buf(),
         name: name.to_string(),
         files: written,
+        source: describe(source, &dependency),
+        git: git_init(dir),
     })
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|err| format!("cannot make `{}` executable: {err}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+/// `git init` in the new app, unless it is already inside a work tree or git is missing.
+/// Never an error: the app is complete without a repository.
+fn git_init(dir: &Path) -> GitInit {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            // Set by git hooks; they would point these commands at another repository.
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .output()
+    };
+    match git(&["rev-parse", "--show-toplevel"]) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => GitInit::NotInstalled,
+        Err(err) => GitInit::Failed(err.to_string()),
+        Ok(inside) if inside.status.success() => GitInit::InsideWorkTree(PathBuf::from(
+            String::from_utf8_lossy(&inside.stdout).trim(),
+        )),
+        Ok(_) => match git(&["init", "--quiet"]) {
+            Ok(init) if init.status.success() => GitInit::Done,
+            Ok(init) => GitInit::Failed(String::from_utf8_lossy(&init.stderr).trim().to_string()),
+            Err(err) => GitInit::Failed(err.to_string()),
+        },
+    }
+}
+
+/// Where the app takes fsroute from, and what that means for who can build it.
+fn describe(source: &Source, dependency: &Dependency) -> String {
+    match (source, dependency) {
+        (Source::Path { default: true, .. }, Dependency::Path(path)) => format!(
+            "fsroute: by path, from the checkout this `fsroute` was built from:\n  {}\n  \
+             The app builds on this machine while that checkout stays there. For an app\n  \
+             others and CI can build, create it with `--fsroute-git URL` (`fsroute --help`).\n",
+            path.display()
+        ),
+        (_, Dependency::Path(path)) if path.is_relative() => format!(
+            "fsroute: by path, from {} (relative to the app: move the two together).\n",
+            path.display()
+        ),
+        (_, Dependency::Path(path)) => format!("fsroute: by path, from {}.\n", path.display()),
+        (_, Dependency::Git { url, reference }) => match reference.key_value() {
+            Some(("rev", rev)) => format!("fsroute: from git, {url} at commit {rev}.\n"),
+            Some((kind, name)) => format!(
+                "fsroute: from git, {url} at {kind} {name}; the first build pins its commit in \
+                 Cargo.lock.\n"
+            ),
+            None => format!(
+                "fsroute: from git, {url} at its default branch; the first build pins its commit \
+                 in Cargo.lock.\n"
+            ),
+        },
+        (_, Dependency::Version(version)) => {
+            format!("fsroute: version {version} from crates.io.\n")
+        }
+    }
 }
 
 /// What to do next, for the command line to print.
 pub fn next_steps(created: &Created) -> String {
+    let dir = created.dir.display().to_string();
+    let git = match &created.git {
+        GitInit::Done => format!("git: made a repository in {dir} (nothing committed yet).\n"),
+        GitInit::InsideWorkTree(top) => format!(
+            "git: no repository made: {dir} is inside the one at {}.\n",
+            top.display()
+        ),
+        GitInit::NotInstalled => {
+            format!("git: not found, so no repository made; run `git init` in {dir}.\n")
+        }
+        GitInit::Failed(why) => {
+            format!("git: `git init` failed, so no repository made ({why}).\n")
+        }
+    };
+    // A folder name with spaces is one argument to `cd` only when quoted.
+    let cd = if dir.contains(char::is_whitespace) {
+        format!("'{dir}'")
+    } else {
+        dir.clone()
+    };
     format!(
-        "Created `{name}` in {dir} ({count} files).\n\n\
-         Next:\n  cd {dir}\n  cargo run          # serves the API on http://127.0.0.1:3000\n  \
-         cargo test         # runs its tests\n\n\
+        "Created `{name}` in {dir} ({count} files).\n\n{source}{git}\n\
+         Next:\n  cd {cd}\n  \
+         cargo run                          # serves the API on http://127.0.0.1:3000\n  \
+         cargo test                         # runs its tests on SQLite\n  \
+         bash .ci/with-postgres cargo test  # and on a throw-away PostgreSQL\n\n\
          Routes live in app/api/**/route.rs; `fsroute routes` lists them.\n",
         name = created.name,
-        dir = created.dir.display(),
         count = created.files.len(),
+        source = created.source,
     )
 }
 
@@ -149,6 +358,13 @@ fn readme(name: &str) -> String {
          A typed TypeScript client, generated from `openapi.json`, is in `clients/typescript`: \
          `npm ci`, then `npm run generate` after the document changes, `npm run typecheck`, \
          and `npm run build && API_URL=http://127.0.0.1:3000 npm start` walks through the API.\n\n\
+         The tests run on SQLite. `bash .ci/with-postgres cargo test` runs them on a throw-away \
+         PostgreSQL server too (installed from Debian's packages when missing), with the tests \
+         only PostgreSQL can run.\n\n\
+         Routes are `app/api/**/route.rs` files. Without building, `fsroute routes` lists them \
+         (with their middleware and config), `fsroute check` reports mistakes in the tree, and \
+         `fsroute print` shows the router the build generates, from the settings in \
+         Cargo.toml's `[package.metadata.fsroute]` (keep them the same as `build.rs`'s).\n\n\
          Configuration: `HOST`, `PORT`, `DATA_DIR`, `DATABASE_URL`, `JWT_SECRET` (at least 32 bytes: \
          `openssl rand -base64 48`), `ADMIN_EMAIL`, `ADMIN_PASSWORD`, `CORS_ORIGINS`, `RUST_LOG`; \
          the fsroute repository's docs/deploying.md lists them all, and docs/security.md says what \
@@ -250,11 +466,12 @@ fn json_string(name: &str) -> String {
 }
 
 /// One dependency line of the template, with `workspace = true` replaced by what the
-/// workspace says (features merged), and our own crates pointed at this repository.
+/// workspace says (features merged), and our own crates (path dependencies in the
+/// workspace) taken from where `dependency` says.
 fn resolve_dependency(
     line: &str,
     workspace: &[(String, String)],
-    repository: &Path,
+    dependency: &Dependency,
 ) -> Result<String, String> {
     let (name, value) = line
         .split_once('=')
@@ -283,14 +500,33 @@ fn resolve_dependency(
     features.sort();
     features.dedup();
     entries.extend(local_rest);
-    for entry in &mut entries {
-        if entry_key(entry) == "path" {
-            let folder = entry
-                .split_once('=')
-                .map(|(_, v)| v.trim().trim_matches('"').to_string())
-                .unwrap_or_default();
-            let path = repository.join(folder);
-            *entry = format!("path = {:?}", path.to_string_lossy());
+    if let Some(index) = entries.iter().position(|entry| entry_key(entry) == "path") {
+        let folder = entries[index]
+            .split_once('=')
+            .map(|(_, v)| v.trim().trim_matches('"').to_string())
+            .unwrap_or_default();
+        let source: Vec<String> = match dependency {
+            Dependency::Path(checkout) => {
+                vec![format!(
+                    "path = {}",
+                    toml_string(&checkout.join(folder).to_string_lossy())
+                )]
+            }
+            Dependency::Git { url, reference } => {
+                std::iter::once(format!("git = {}", toml_string(url)))
+                    .chain(
+                        reference
+                            .key_value()
+                            .map(|(key, value)| format!("{key} = {}", toml_string(value))),
+                    )
+                    .collect()
+            }
+            Dependency::Version(_) => Vec::new(),
+        };
+        entries.splice(index..=index, source);
+        if let Dependency::Version(version) = dependency {
+            entries.retain(|entry| entry_key(entry) != "version");
+            entries.insert(0, format!("version = {}", toml_string(version)));
         }
     }
     if !features.is_empty() {
@@ -299,14 +535,41 @@ fn resolve_dependency(
     Ok(format!("{name} = {{ {} }}", entries.join(", ")))
 }
 
-/// The template's manifest made standalone: a package of its own, explicit versions,
-/// its own `[workspace]`, and the workspace's dev profile.
-pub fn standalone_manifest(name: &str, repository: &Path) -> Result<String, String> {
+/// A TOML basic string.
+fn toml_string(text: &str) -> String {
+    // A JSON string is a valid TOML basic string.
+    json_string(text)
+}
+
+/// The lines of a manifest's `[header]` table as written, comments included.
+fn raw_section<'a>(manifest: &'a str, header: &str) -> Option<Vec<&'a str>> {
+    let mut lines = manifest.lines().skip_while(|line| line.trim() != header);
+    lines.next()?;
+    let body: Vec<&str> = lines
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .collect();
+    let end = body.iter().rposition(|line| !line.trim().is_empty())?;
+    Some(body[..=end].to_vec())
+}
+
+/// The template's manifest made standalone: a package of its own with the template's
+/// `[package.metadata.fsroute]`, explicit versions, its own `[workspace]`, and the
+/// workspace's dev profile.
+fn standalone_manifest(name: &str, dependency: &Dependency) -> Result<String, String> {
     let workspace = workspace_dependencies();
     let mut out = format!(
-        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
-         # A workspace of its own, so it builds wherever it is created.\n[workspace]\n"
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n"
     );
+    if let Some(lines) = raw_section(TEMPLATE_MANIFEST, crate::settings::TABLE) {
+        out.push('\n');
+        out.push_str(crate::settings::TABLE);
+        out.push('\n');
+        for line in lines {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str("\n# A workspace of its own, so it builds wherever it is created.\n[workspace]\n");
     for section in [
         "[dependencies]",
         "[build-dependencies]",
@@ -316,7 +579,7 @@ pub fn standalone_manifest(name: &str, repository: &Path) -> Result<String, Stri
         out.push_str(section);
         out.push('\n');
         for line in section_lines(TEMPLATE_MANIFEST, section) {
-            out.push_str(&resolve_dependency(line, &workspace, repository)?);
+            out.push_str(&resolve_dependency(line, &workspace, dependency)?);
             out.push('\n');
         }
     }
@@ -330,6 +593,46 @@ pub fn standalone_manifest(name: &str, repository: &Path) -> Result<String, Stri
         out.push('\n');
     }
     Ok(out)
+}
+
+/// The workspace's lock file, for the new app to build with the tested versions. With a
+/// path dependency it fits as it is (path packages carry no source). From git at a full
+/// commit hash, our packages get that source, so the first build needs no resolution
+/// (and no network but the git fetch); otherwise Cargo resolves our packages on the
+/// first build and keeps every other version.
+fn lock_file(dependency: &Dependency) -> String {
+    let Dependency::Git {
+        url,
+        reference: GitRef::Rev(rev),
+    } = dependency
+    else {
+        return WORKSPACE_LOCK.to_string();
+    };
+    let full_hash = rev.len() == 40 && rev.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !full_hash {
+        return WORKSPACE_LOCK.to_string();
+    }
+    let ours: Vec<String> = workspace_dependencies()
+        .into_iter()
+        .filter(|(_, value)| inline_entries(value).iter().any(|e| entry_key(e) == "path"))
+        .map(|(name, _)| format!("name = \"{name}\""))
+        .collect();
+    let source = format!("source = \"git+{url}?rev={rev}#{rev}\"");
+    let mut out = String::with_capacity(WORKSPACE_LOCK.len() + 512);
+    let mut ours_here = false;
+    for line in WORKSPACE_LOCK.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line == "[[package]]" {
+            ours_here = false;
+        } else if line.starts_with("name = ") {
+            ours_here = ours.iter().any(|name| name == line);
+        } else if ours_here && line.starts_with("version = ") {
+            out.push_str(&source);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -372,37 +675,94 @@ mod tests {
                 r#"{ path = "runtime", version = "0.1.0" }"#.to_string(),
             ),
         ];
-        let repo = Path::new("/src/fsroute");
+        let repo = Dependency::Path(PathBuf::from("/src/fsroute"));
         assert_eq!(
             resolve_dependency(
                 r#"sqlx = { workspace = true, features = ["sqlite"] }"#,
                 &workspace,
-                repo
+                &repo
             )
             .unwrap(),
             r#"sqlx = { version = "0.9", default-features = false, features = ["sqlite"] }"#
         );
         assert_eq!(
-            resolve_dependency("tokio.workspace = true", &workspace, repo).unwrap(),
+            resolve_dependency("tokio.workspace = true", &workspace, &repo).unwrap(),
             r#"tokio = { version = "1", features = ["macros"] }"#
         );
+        let fsroute = r#"fsroute = { workspace = true, features = ["sqlx"] }"#;
         assert_eq!(
-            resolve_dependency(
-                r#"fsroute = { workspace = true, features = ["sqlx"] }"#,
-                &workspace,
-                repo
-            )
-            .unwrap(),
+            resolve_dependency(fsroute, &workspace, &repo).unwrap(),
             r#"fsroute = { path = "/src/fsroute/runtime", version = "0.1.0", features = ["sqlx"] }"#
+        );
+        let sibling = Dependency::Path(PathBuf::from("../fsroute"));
+        assert_eq!(
+            resolve_dependency(fsroute, &workspace, &sibling).unwrap(),
+            r#"fsroute = { path = "../fsroute/runtime", version = "0.1.0", features = ["sqlx"] }"#
+        );
+        let git = |reference: GitRef| {
+            let dependency = Dependency::Git {
+                url: "https://example.com/fsroute.git",
+                reference: &reference,
+            };
+            resolve_dependency(fsroute, &workspace, &dependency).unwrap()
+        };
+        assert_eq!(
+            git(GitRef::Rev("abc123".into())),
+            r#"fsroute = { git = "https://example.com/fsroute.git", rev = "abc123", version = "0.1.0", features = ["sqlx"] }"#
+        );
+        assert_eq!(
+            git(GitRef::Branch("main".into())),
+            r#"fsroute = { git = "https://example.com/fsroute.git", branch = "main", version = "0.1.0", features = ["sqlx"] }"#
+        );
+        assert_eq!(
+            git(GitRef::DefaultBranch),
+            r#"fsroute = { git = "https://example.com/fsroute.git", version = "0.1.0", features = ["sqlx"] }"#
+        );
+        assert_eq!(
+            resolve_dependency(fsroute, &workspace, &Dependency::Version("0.2")).unwrap(),
+            r#"fsroute = { version = "0.2", features = ["sqlx"] }"#
         );
     }
 
     #[test]
     fn the_template_manifest_resolves_completely() {
-        let manifest = standalone_manifest("my-api", Path::new("/src/fsroute")).unwrap();
+        let checkout = Dependency::Path(PathBuf::from("/src/fsroute"));
+        let manifest = standalone_manifest("my-api", &checkout).unwrap();
         assert!(!manifest.contains("workspace = true"), "{manifest}");
         assert!(!manifest.contains(".workspace"), "{manifest}");
         assert!(manifest.contains("name = \"my-api\""));
         assert!(manifest.contains("[profile.dev.package.argon2]"));
+        // Both crates from the one place, so the generator and the runtime match.
+        assert!(manifest.contains(r#"fsroute = { path = "/src/fsroute/runtime""#));
+        assert!(manifest.contains(r#"fsroute-codegen = { path = "/src/fsroute/codegen""#));
+        // The generator's settings travel with the template, for the CLI to read.
+        let settings = crate::settings::parse(&manifest).unwrap();
+        assert_eq!(
+            settings,
+            crate::settings::parse(TEMPLATE_MANIFEST).unwrap(),
+            "{manifest}"
+        );
+    }
+
+    #[test]
+    fn a_lock_for_a_git_commit_gives_our_packages_that_source() {
+        let rev = "0123456789abcdef0123456789abcdef01234567";
+        let git = Dependency::Git {
+            url: "file:///srv/fsroute",
+            reference: &GitRef::Rev(rev.to_string()),
+        };
+        let lock = lock_file(&git);
+        let source = format!("source = \"git+file:///srv/fsroute?rev={rev}#{rev}\"");
+        for name in ["fsroute", "fsroute-codegen", "fsroute-docs"] {
+            let entry = format!("name = \"{name}\"\nversion = \"0.1.0\"\n{source}\n");
+            assert!(lock.contains(&entry), "{name} has no git source");
+        }
+        assert_eq!(lock.matches(&source).count(), 3);
+        // A short hash or a branch names no exact commit: Cargo resolves it.
+        let short = Dependency::Git {
+            url: "file:///srv/fsroute",
+            reference: &GitRef::Rev("0123456".to_string()),
+        };
+        assert_eq!(lock_file(&short), WORKSPACE_LOCK);
     }
 }

@@ -24,14 +24,14 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn routes_prints_the_route_table() {
-    let output = fsroute(&["routes"], &fixture("root"));
+    let output = fsroute(&["routes", "app"], &fixture("root"));
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stdout),
-        "METHOD  PATH      OPERATION ID  FILE\n\
-         GET     /         getRoot       app/route.rs\n\
-         GET     /about    getAbout      app/about/route.rs\n\
-         GET     /{*rest}  getByRest     app/[...rest]/route.rs\n"
+        "METHOD  PATH      OPERATION ID  MIDDLEWARE  CONFIG  FILE\n\
+         GET     /         getRoot       -           -       app/route.rs\n\
+         GET     /about    getAbout      -           -       app/about/route.rs\n\
+         GET     /{*rest}  getByRest     -           -       app/[...rest]/route.rs\n"
     );
 }
 
@@ -55,6 +55,8 @@ fn routes_takes_the_app_folder_as_an_argument() {
                 method,
                 "/api/users/{id}",
                 id,
+                "-",
+                "-",
                 "conventions/app/api/users/[id]/route.rs"
             ]),
             "{stdout}"
@@ -70,6 +72,8 @@ fn routes_takes_the_app_folder_as_an_argument() {
                 "GET",
                 path,
                 id,
+                "-",
+                "-",
                 "conventions/app/api/shop/[[...path]]/route.rs"
             ]),
             "{stdout}"
@@ -79,7 +83,10 @@ fn routes_takes_the_app_folder_as_an_argument() {
 
 #[test]
 fn print_shows_the_generated_source_with_the_given_state() {
-    let output = fsroute(&["print", "--state", "crate::AppState"], &fixture("root"));
+    let output = fsroute(
+        &["print", "app", "--state", "crate::AppState"],
+        &fixture("root"),
+    );
     assert!(output.status.success());
     let stdout = text(&output.stdout);
     assert!(
@@ -91,7 +98,7 @@ fn print_shows_the_generated_source_with_the_given_state() {
 
 #[test]
 fn check_reports_every_error_and_fails() {
-    let output = fsroute(&["check"], &fixture("errors/malformed-names"));
+    let output = fsroute(&["check", "app"], &fixture("errors/malformed-names"));
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert_eq!(stderr.matches("error[").count(), 13, "{stderr}");
@@ -105,7 +112,7 @@ fn check_reports_every_error_and_fails() {
 
 #[test]
 fn check_passes_a_valid_tree_and_shows_warnings() {
-    let output = fsroute(&["check"], &fixture("warnings"));
+    let output = fsroute(&["check", "app"], &fixture("warnings"));
     assert!(output.status.success());
     let stderr = text(&output.stderr);
     assert!(stderr.contains("warning[private-method]"), "{stderr}");
@@ -125,15 +132,33 @@ fn new_creates_the_app_and_prints_next_steps() {
     let parent = tempfile::tempdir().unwrap();
     let output = fsroute(&["new", "My Shop"], parent.path());
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let stdout = text(&output.stdout);
-    assert!(
-        stdout.starts_with("Created `my-shop` in My Shop ("),
-        "{stdout}"
-    );
-    assert!(stdout.contains("cargo run"), "{stdout}");
     let dir = parent.path().join("My Shop");
+    let count = files_below(&dir, &[".git"]).len();
+    let checkout = workspace();
+    assert_eq!(
+        text(&output.stdout),
+        format!(
+            "Created `my-shop` in My Shop ({count} files).\n\n\
+             fsroute: by path, from the checkout this `fsroute` was built from:\n  {}\n  \
+             The app builds on this machine while that checkout stays there. For an app\n  \
+             others and CI can build, create it with `--fsroute-git URL` (`fsroute --help`).\n\
+             git: made a repository in My Shop (nothing committed yet).\n\n\
+             Next:\n  cd 'My Shop'\n  \
+             cargo run                          # serves the API on http://127.0.0.1:3000\n  \
+             cargo test                         # runs its tests on SQLite\n  \
+             bash .ci/with-postgres cargo test  # and on a throw-away PostgreSQL\n\n\
+             Routes live in app/api/**/route.rs; `fsroute routes` lists them.\n",
+            checkout.display()
+        )
+    );
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     assert!(manifest.contains("name = \"my-shop\""));
+    // By default both crates come from this checkout, by absolute path.
+    for (name, folder) in [("fsroute", "runtime"), ("fsroute-codegen", "codegen")] {
+        let path = checkout.join(folder);
+        let line = format!("{name} = {{ path = \"{}\"", path.display());
+        assert!(manifest.contains(&line), "{line}\n{manifest}");
+    }
     let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
     assert!(
         main.contains("use my_shop::"),
@@ -143,6 +168,252 @@ fn new_creates_the_app_and_prints_next_steps() {
     let again = fsroute(&["new", "My Shop"], parent.path());
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("already exists and is not empty"));
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn git(args: &[&str], cwd: &Path) -> Output {
+    Command::new("git")
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_new_app_is_a_git_repository_with_the_postgres_script_and_a_gitignore() {
+    let parent = tempfile::tempdir().unwrap();
+    let output = fsroute(&["new", "shop"], parent.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let app = parent.path().join("shop");
+
+    assert!(app.join(".git").is_dir(), "no repository");
+    let top = git(&["rev-parse", "--show-toplevel"], &app.join("src"));
+    assert_eq!(
+        Path::new(text(&top.stdout).trim()),
+        app.canonicalize().unwrap()
+    );
+    // What a local run leaves behind is not offered for committing.
+    std::fs::create_dir_all(app.join("data")).unwrap();
+    std::fs::write(app.join("data/app.db"), "").unwrap();
+    std::fs::create_dir_all(app.join("clients/typescript/node_modules/x")).unwrap();
+    std::fs::write(app.join("clients/typescript/node_modules/x/i.js"), "").unwrap();
+    let status = text(&git(&["status", "--porcelain", "--untracked-files=all"], &app).stdout);
+    assert!(status.contains("?? .ci/with-postgres"), "{status}");
+    assert!(
+        !status.contains("data/") && !status.contains("node_modules"),
+        "{status}"
+    );
+
+    // The script the docs name, as in this repository, and runnable as `.ci/with-postgres`.
+    let script = app.join(".ci/with-postgres");
+    assert_eq!(
+        std::fs::read_to_string(&script).unwrap(),
+        std::fs::read_to_string(workspace().join(".ci/with-postgres")).unwrap()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "{mode:o}");
+    }
+    let readme = std::fs::read_to_string(app.join("README.md")).unwrap();
+    assert!(
+        readme.contains("`bash .ci/with-postgres cargo test`"),
+        "{readme}"
+    );
+}
+
+#[test]
+fn a_new_app_inside_a_work_tree_gets_no_repository_of_its_own() {
+    let outer = tempfile::tempdir().unwrap();
+    assert!(git(&["init", "--quiet"], outer.path()).status.success());
+    let output = fsroute(&["new", "shop"], outer.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(!outer.path().join("shop/.git").exists());
+    assert!(
+        text(&output.stdout).contains(&format!(
+            "git: no repository made: shop is inside the one at {}.\n",
+            outer.path().canonicalize().unwrap().display()
+        )),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn a_new_app_without_git_installed_is_made_all_the_same() {
+    let parent = tempfile::tempdir().unwrap();
+    let empty_path = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_fsroute"))
+        .args(["new", "shop"])
+        .current_dir(parent.path())
+        .env("PATH", empty_path.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout)
+            .contains("git: not found, so no repository made; run `git init` in shop.\n"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(parent.path().join("shop/app").is_dir());
+    assert!(!parent.path().join("shop/.git").exists());
+}
+
+#[test]
+fn new_takes_fsroute_from_one_place_only() {
+    let parent = tempfile::tempdir().unwrap();
+    for (args, message) in [
+        (
+            &[
+                "--fsroute-path",
+                "x",
+                "--fsroute-git",
+                "https://example.com/fsroute",
+            ][..],
+            "choose one place to take fsroute from: --fsroute-path and --fsroute-git were given",
+        ),
+        (
+            &["--fsroute-git", "u", "--fsroute-version", "0.1"][..],
+            "choose one place to take fsroute from: --fsroute-git and --fsroute-version were given",
+        ),
+        (
+            &["--rev", "abc"][..],
+            "`--rev` picks a commit of a git repository: use it with `--fsroute-git URL`",
+        ),
+        (
+            &["--fsroute-path", "x", "--branch", "main"][..],
+            "`--branch` picks a commit of a git repository: use it with `--fsroute-git URL`",
+        ),
+        (
+            &["--fsroute-git", "u", "--rev", "abc", "--tag", "v1"][..],
+            "choose one of `--rev`, `--branch` and `--tag`: --rev and --tag were given",
+        ),
+    ] {
+        let output = fsroute(&[&["new", "shop"][..], args].concat(), parent.path());
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&output.stderr).starts_with(&format!("error: {message}\n\nfsroute:")),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(!parent.path().join("shop").exists());
+    }
+    // Options of `new` belong to `new`.
+    let output = fsroute(&["routes", "--fsroute-git", "u"], parent.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr)
+            .starts_with("error: `--fsroute-git` is not an option of `fsroute routes`\n")
+    );
+}
+
+#[test]
+fn new_refuses_a_folder_that_is_not_an_fsroute_checkout() {
+    let parent = tempfile::tempdir().unwrap();
+    let output = fsroute(&["new", "shop", "--fsroute-path", "nowhere"], parent.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "error: `nowhere` is not a checkout of the fsroute repository: it has no \
+         `runtime/Cargo.toml`\n"
+    );
+    assert!(!parent.path().join("shop").exists());
+}
+
+#[test]
+fn new_with_a_relative_checkout_writes_it_relative_to_the_app() {
+    let parent = tempfile::tempdir().unwrap();
+    symlink_dir(&workspace(), &parent.path().join("fsroute"));
+    let output = fsroute(
+        &["new", "apps/shop", "--fsroute-path", "fsroute"],
+        parent.path(),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains(
+            "fsroute: by path, from ../../fsroute (relative to the app: move the two together).\n"
+        ),
+        "{}",
+        text(&output.stdout)
+    );
+    let manifest = std::fs::read_to_string(parent.path().join("apps/shop/Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(r#"fsroute = { path = "../../fsroute/runtime", "#),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains(r#"fsroute-codegen = { path = "../../fsroute/codegen", "#),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn new_from_git_or_a_version_names_both_crates_the_same_way() {
+    let parent = tempfile::tempdir().unwrap();
+    let url = "https://example.com/fsroute.git";
+    let output = fsroute(
+        &["new", "shop", "--fsroute-git", url, "--tag", "v0.1.0"],
+        parent.path(),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains(&format!(
+        "fsroute: from git, {url} at tag v0.1.0; the first build pins its commit in Cargo.lock.\n"
+    )));
+    let manifest = std::fs::read_to_string(parent.path().join("shop/Cargo.toml")).unwrap();
+    let git = format!("{{ git = \"{url}\", tag = \"v0.1.0\", version = \"0.1.0\"");
+    // The runtime (in [dependencies] and [dev-dependencies]) and the generator.
+    assert_eq!(
+        manifest.matches(&format!("fsroute = {git}")).count(),
+        2,
+        "{manifest}"
+    );
+    assert_eq!(
+        manifest
+            .matches(&format!("fsroute-codegen = {git}"))
+            .count(),
+        1,
+        "{manifest}"
+    );
+    assert!(!manifest.contains("path ="), "{manifest}");
+
+    let output = fsroute(
+        &["new", "blog", "--fsroute-version", "0.1.0"],
+        parent.path(),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let manifest = std::fs::read_to_string(parent.path().join("blog/Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("fsroute = { version = \"0.1.0\", features = ["),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("fsroute-codegen = { version = \"0.1.0\" }"),
+        "{manifest}"
+    );
+    assert!(
+        !manifest.contains("path =") && !manifest.contains("git ="),
+        "{manifest}"
+    );
+}
+
+#[cfg(unix)]
+fn symlink_dir(original: &Path, link: &Path) {
+    std::os::unix::fs::symlink(original, link).unwrap();
+}
+
+#[cfg(windows)]
+fn symlink_dir(original: &Path, link: &Path) {
+    std::os::windows::fs::symlink_dir(original, link).unwrap();
 }
 
 /// Every file below `dir`, relative to it, skipping the folders named (by their name
@@ -185,10 +456,12 @@ fn a_new_app_has_every_template_file_and_only_the_crate_name_changed() {
     let app = parent.path().join("shop");
 
     let mut expected = files_below(&template, TEMPLATE_ONLY);
-    // Written for the new app rather than copied.
-    expected.extend(["Cargo.lock", ".gitignore", "README.md"].map(String::from));
+    // Written for the new app rather than copied from the template.
+    expected
+        .extend(["Cargo.lock", ".gitignore", "README.md", ".ci/with-postgres"].map(String::from));
     expected.sort();
-    assert_eq!(files_below(&app, &[]), expected);
+    // And the repository `git init` made.
+    assert_eq!(files_below(&app, &[".git"]), expected);
 
     for file in files_below(&template, TEMPLATE_ONLY) {
         if file == "Cargo.toml" {
@@ -269,4 +542,300 @@ fn fmt_formats_route_files_that_cargo_fmt_never_sees() {
     );
     let again = fsroute(&["fmt", "--check", "app"], dir.path());
     assert!(again.status.success(), "{}", text(&again.stderr));
+}
+
+/// A crate in a new temporary folder, from `(path, content)` pairs.
+fn crate_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, content) in files {
+        let path = dir.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+const MIDDLEWARE: &str = "use axum::{extract::Request, middleware::Next, response::Response};\n\
+    pub async fn middleware(request: Request, next: Next) -> Response { next.run(request).await }\n";
+
+/// A crate whose routes are in `routes/`, with state `crate::Shop`, said in its metadata
+/// only, and routes with folder middleware, route middleware and config.
+fn shop_crate() -> tempfile::TempDir {
+    let stats = format!(
+        "pub const MAX_DURATION: u64 = 5;\npub const BODY_LIMIT: usize = 64\n    * 1024;\n\
+         {MIDDLEWARE}pub async fn GET() {{}}\npub async fn POST() {{}}\n"
+    );
+    crate_with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [package.metadata.fsroute]\napp = \"routes\"  # not the default\n\
+             state = \"crate::Shop\"\n",
+        ),
+        ("src/deep/mod.rs", ""),
+        ("routes/middleware.rs", MIDDLEWARE),
+        ("routes/api/health/route.rs", "pub async fn GET() {}\n"),
+        ("routes/api/(admin)/middleware.rs", MIDDLEWARE),
+        ("routes/api/(admin)/stats/route.rs", &stats),
+    ])
+}
+
+#[test]
+fn routes_finds_the_crate_from_a_subfolder_and_shows_middleware_and_config() {
+    let shop = shop_crate();
+    let output = fsroute(&["routes"], &shop.path().join("src/deep"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // Paths from the crate root, as the build shows them; middleware outermost first,
+    // named from the app folder; config values as written.
+    assert_eq!(
+        text(&output.stdout),
+        "METHOD  PATH         OPERATION ID  MIDDLEWARE                                          CONFIG                                FILE\n\
+         GET     /api/health  getHealth     middleware.rs                                       -                                     routes/api/health/route.rs\n\
+         GET     /api/stats   getStats      middleware.rs, api/(admin)/middleware.rs, route.rs  MAX_DURATION=5, BODY_LIMIT=64 * 1024  routes/api/(admin)/stats/route.rs\n\
+         POST    /api/stats   postStats     middleware.rs, api/(admin)/middleware.rs, route.rs  MAX_DURATION=5, BODY_LIMIT=64 * 1024  routes/api/(admin)/stats/route.rs\n"
+    );
+}
+
+#[test]
+fn routes_json_has_the_documented_shape() {
+    let shop = shop_crate();
+    let output = fsroute(&["routes", "--json"], shop.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let routes: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        routes,
+        serde_json::json!([
+            {
+                "methods": ["GET"],
+                "path": "/api/health",
+                "file": "routes/api/health/route.rs",
+                "operationIds": {"GET": "getHealth"},
+                "middleware": ["routes/middleware.rs"],
+                "config": {}
+            },
+            {
+                "methods": ["GET", "POST"],
+                "path": "/api/stats",
+                "file": "routes/api/(admin)/stats/route.rs",
+                "operationIds": {"GET": "getStats", "POST": "postStats"},
+                "middleware": [
+                    "routes/middleware.rs",
+                    "routes/api/(admin)/middleware.rs",
+                    "routes/api/(admin)/stats/route.rs"
+                ],
+                "config": {"MAX_DURATION": "5", "BODY_LIMIT": "64 * 1024"}
+            }
+        ])
+    );
+    // Keys in the documented order, for people reading it too.
+    let stdout = text(&output.stdout);
+    let order = [
+        "\"methods\"",
+        "\"path\"",
+        "\"file\"",
+        "\"operationIds\"",
+        "\"middleware\"",
+        "\"config\"",
+    ]
+    .map(|key| stdout.find(key).unwrap());
+    assert!(order.is_sorted(), "{stdout}");
+}
+
+#[test]
+fn print_uses_the_crates_settings_and_flags_override_them() {
+    let shop = shop_crate();
+    let output = fsroute(&["print"], &shop.path().join("src"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("pub fn router(state: crate::Shop) -> rt::Router"),
+        "{}",
+        text(&output.stdout)
+    );
+    let output = fsroute(&["print", "--state", "crate::Other"], shop.path());
+    assert!(text(&output.stdout).contains("pub fn router(state: crate::Other) -> rt::Router"));
+    // An APP_DIR takes the settings of the crate that holds it.
+    let routes = shop.path().join("routes");
+    let output = fsroute(
+        &["print", routes.to_str().unwrap()],
+        shop.path().parent().unwrap(),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("pub fn router(state: crate::Shop) -> rt::Router"));
+}
+
+#[test]
+fn outside_a_crate_the_error_says_where_it_looked_and_what_to_do() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = fsroute(&["routes"], empty.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "error: no Cargo.toml with a [package] in `{}` or any folder above it; run \
+             `fsroute routes` inside your crate, or name its app folder: \
+             `fsroute routes path/to/app`\n",
+            empty.path().display()
+        )
+    );
+}
+
+#[test]
+fn settings_the_cli_cannot_read_are_an_error_naming_the_manifest() {
+    let dir = crate_with(&[(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\n\n[package.metadata.fsroute]\nstat = \"crate::S\"\n",
+    )]);
+    let output = fsroute(&["check"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "error: `{}`: in [package.metadata.fsroute], `stat` is not a setting; the settings \
+             are `app`, `state`, `openapi`, `openapi-path`, `openapi-strict`, `docs`, \
+             `docs-path`\n",
+            dir.path().join("Cargo.toml").display()
+        )
+    );
+}
+
+/// The template's build.rs and its `[package.metadata.fsroute]` must say the same, or
+/// `fsroute print` in a new app shows another router than the one it compiles.
+#[test]
+fn the_templates_metadata_says_what_its_build_script_does() {
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template-app");
+    let manifest = std::fs::read_to_string(template.join("Cargo.toml")).unwrap();
+    let build = std::fs::read_to_string(template.join("build.rs")).unwrap();
+
+    let mut metadata = std::collections::BTreeMap::new();
+    let table = manifest
+        .split("[package.metadata.fsroute]\n")
+        .nth(1)
+        .expect("template-app/Cargo.toml has a [package.metadata.fsroute] table");
+    for line in table.lines().take_while(|line| !line.starts_with('[')) {
+        let line = line.split(" #").next().unwrap().trim();
+        if let Some((key, value)) = line.split_once('=') {
+            metadata.insert(key.trim().to_string(), value.trim().to_string());
+        }
+    }
+
+    let chain = build
+        .split("fsroute_codegen::Builder::new()")
+        .nth(1)
+        .and_then(|rest| rest.split(".build()").next())
+        .expect("build.rs calls fsroute_codegen::Builder::new()…build()");
+    let code: String = chain
+        .lines()
+        .map(|line| line.split("//").next().unwrap())
+        .collect();
+    let mut calls = std::collections::BTreeMap::new();
+    for call in code
+        .split('.')
+        .map(str::trim)
+        .filter(|call| !call.is_empty())
+    {
+        let (method, argument) = call
+            .strip_suffix(')')
+            .and_then(|call| call.split_once('('))
+            .unwrap_or_else(|| panic!("cannot read `.{call}` in build.rs"));
+        let key = match method {
+            "app_dir" => "app",
+            "state" => "state",
+            "openapi" => "openapi",
+            "openapi_path" => "openapi-path",
+            "openapi_strict" => "openapi-strict",
+            "docs" => "docs",
+            "docs_path" => "docs-path",
+            other => {
+                panic!("build.rs calls Builder::{other}, which fsroute's metadata has no key for")
+            }
+        };
+        calls.insert(key.to_string(), argument.trim().to_string());
+    }
+
+    // What each side leaves out is the builder's default.
+    let defaults = [
+        ("app", "\"app\""),
+        ("state", "\"()\""),
+        ("openapi", "false"),
+        ("docs", "false"),
+    ];
+    for map in [&mut metadata, &mut calls] {
+        map.retain(|key, value| !defaults.contains(&(key.as_str(), value.as_str())));
+    }
+    assert_eq!(
+        metadata, calls,
+        "template-app/Cargo.toml's [package.metadata.fsroute] and template-app/build.rs disagree"
+    );
+    assert!(calls.contains_key("state"), "{calls:?}");
+}
+
+#[test]
+fn version_and_plurals() {
+    let output = fsroute(&["--version"], Path::new("."));
+    assert!(output.status.success());
+    assert_eq!(
+        text(&output.stdout),
+        format!("fsroute {}\n", env!("CARGO_PKG_VERSION"))
+    );
+
+    let dir = crate_with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"x\"\nedition = \"2024\"\n",
+        ),
+        (
+            "app/api/one/route.rs",
+            "pub async fn GET() {}\npub async fn post() {}\n",
+        ),
+    ]);
+    let output = fsroute(&["check"], dir.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).ends_with("ok: 1 route, 1 warning\n"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = fsroute(&["fmt"], dir.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), "formatted 1 route file\n");
+}
+
+#[test]
+fn output_to_a_pipe_has_no_colour_codes() {
+    for (args, case) in [
+        (&["check", "app"][..], "warnings"),
+        (&["check", "app"][..], "errors/malformed-names"),
+        (&["routes", "app"][..], "warnings"),
+    ] {
+        let output = fsroute(args, &fixture(case));
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(!all.contains('\x1b'), "{args:?} in {case}:\n{all}");
+    }
+    // rustfmt's diff too, whose colour the CLI turns off when not on a terminal.
+    let dir = crate_with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"x\"\nedition = \"2024\"\n",
+        ),
+        ("app/route.rs", "pub async fn GET()->u8{1}\n"),
+    ]);
+    let output = fsroute(&["fmt", "--check"], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("pub async fn GET() -> u8"));
+    assert!(
+        !text(&output.stdout).contains('\x1b'),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn options_of_another_command_are_refused() {
+    let output = fsroute(&["print", "app", "--json"], &fixture("root"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).starts_with("error: `--json` is not an option of `fsroute print`\n"),
+        "{}",
+        text(&output.stderr)
+    );
 }
