@@ -2,6 +2,10 @@
 //!
 //! Routes live in `app/api/**/route.rs`; `build.rs` turns them into `routes::router`.
 //! What they share lives here: configuration, the database, passwords and tokens.
+//!
+//! Tests: `cargo test` runs them on SQLite; `bash .ci/with-postgres cargo test` runs them
+//! on a throw-away PostgreSQL server too, with the suites only PostgreSQL can run
+//! (`cargo test` lists those as ignored).
 
 pub mod accounts;
 pub mod auth;
