@@ -209,11 +209,12 @@ pub fn create(dir: &Path, name: &str, source: &Source) -> Result<Created, String
         standalone_manifest(name, &dependency)?,
     ));
     files.push(("Cargo.lock".to_string(), lock_file(&dependency)));
-    // Build output, the database and uploads of a local run, and the TypeScript client's
-    // npm packages (its own .gitignore, copied, covers its build).
+    // Build output, the database and uploads of a local run, the TypeScript client's npm
+    // packages (its own .gitignore, copied, covers its build), and the `.env` the app reads
+    // at start-up, where secrets such as JWT_SECRET go.
     files.push((
         ".gitignore".to_string(),
-        "/target/\n/data/\nnode_modules/\n".to_string(),
+        "/target/\n/data/\nnode_modules/\n.env\n".to_string(),
     ));
     files.push(("README.md".to_string(), readme(name)));
     files.push((WITH_POSTGRES_PATH.to_string(), WITH_POSTGRES.to_string()));
