@@ -839,3 +839,107 @@ fn options_of_another_command_are_refused() {
         text(&output.stderr)
     );
 }
+
+/// `fsroute check` on the trees `tests/cases/cargo_build.rs` builds with cargo, one per
+/// newcomer mistake: what the generator can see, check reports with the same code, at the
+/// route file (and line, when there is one); what only rustc can see (types) it passes.
+#[test]
+fn check_reports_each_newcomer_mistake_the_generator_can_see() {
+    // (fixture, the code check reports or None, where it points, exit status)
+    let expected: &[(&str, Option<&str>, &str, i32)] = &[
+        (
+            "body-extractor-not-last",
+            Some("error[body-extractor-not-last]"),
+            "app/api/comments/route.rs:3:25",
+            1,
+        ),
+        (
+            "conflicting-param-names",
+            Some("error[conflicting-param-names]"),
+            "app/api/posts/[postId]",
+            1,
+        ),
+        (
+            "foreign-file",
+            Some("warning[foreign-file]"),
+            "app/api/posts/route.ts",
+            0,
+        ),
+        (
+            "foreign-param-folder",
+            Some("warning[foreign-param-folder]"),
+            "app/api/posts/{id}",
+            0,
+        ),
+        (
+            "lowercase-method",
+            Some("warning[wrong-case-method]"),
+            "app/api/comments/route.rs:1:14",
+            0,
+        ),
+        (
+            "malformed-folder",
+            Some("error[malformed-segment]"),
+            "app/api/posts/[id",
+            1,
+        ),
+        (
+            "misspelled-config",
+            Some("warning[unknown-config]"),
+            "app/api/comments/route.rs:1:11",
+            0,
+        ),
+        (
+            "not-async",
+            Some("error[handler-not-async]"),
+            "app/api/comments/route.rs:1:8",
+            1,
+        ),
+        (
+            "private-handler-type",
+            Some("error[private-handler-type]"),
+            "app/api/comments/route.rs:11:23",
+            1,
+        ),
+        (
+            "private-method",
+            Some("warning[private-method]"),
+            "app/api/comments/route.rs:1:10",
+            0,
+        ),
+        (
+            "wrong-config-type",
+            Some("error[wrong-config-type]"),
+            "app/api/comments/route.rs:1:25",
+            1,
+        ),
+        // Types: rustc's error, which names the route file (docs/runtime.md).
+        ("debug-handler", None, "", 0),
+        ("not-a-response", None, "", 0),
+        ("not-an-extractor", None, "", 0),
+    ];
+    let mistakes = fixture("mistakes");
+    let mut fixtures: Vec<String> = std::fs::read_dir(&mistakes)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    fixtures.sort();
+    let mut listed: Vec<&str> = expected.iter().map(|(name, ..)| *name).collect();
+    listed.sort();
+    assert_eq!(fixtures, listed, "every mistake fixture has a row here");
+    for &(name, code, place, status) in expected {
+        let output = fsroute(&["check", "app"], &mistakes.join(name));
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(status), "{name}: {stderr}");
+        match code {
+            Some(code) => {
+                assert!(stderr.contains(code), "{name}: {stderr}");
+                assert!(stderr.contains(&format!("--> {place}")), "{name}: {stderr}");
+            }
+            None => assert!(
+                !stderr.contains("error[") && !stderr.contains("warning["),
+                "{name}: {stderr}"
+            ),
+        }
+    }
+}

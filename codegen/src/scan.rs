@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::conventions::FileKind;
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, Location};
 use crate::messages;
 use crate::suggest;
 
@@ -53,10 +53,12 @@ pub fn scan(
         }
         let file_name = entry.file_name().to_string_lossy();
         let Some(kind) = FileKind::from_file_name(&file_name) else {
+            let shown = display(entry.path());
             if let Some(meant) = suggest::file_name(&file_name) {
-                diagnostics.push(messages::misnamed_file(&display(entry.path()), meant));
+                diagnostics.push(messages::misnamed_file(&shown, meant).at(Location::path(&shown)));
             } else if let Some(foreign) = suggest::foreign_file(&file_name) {
-                diagnostics.push(messages::foreign_file(&display(entry.path()), foreign));
+                diagnostics
+                    .push(messages::foreign_file(&shown, foreign).at(Location::path(&shown)));
             }
             continue;
         };
