@@ -1,25 +1,17 @@
 //! The `fsroute` command and the builder's entry points, run as users run them.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::{fsroute, symlink_dir, text, workspace};
 
 /// The fixture trees live with the integration tests.
 fn fixture(case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures")
         .join(case)
-}
-
-fn fsroute(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fsroute"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -168,13 +160,6 @@ fn new_creates_the_app_and_prints_next_steps() {
     let again = fsroute(&["new", "My Shop"], parent.path());
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("already exists and is not empty"));
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
 }
 
 fn git(args: &[&str], cwd: &Path) -> Output {
@@ -404,16 +389,6 @@ fn new_from_git_or_a_version_names_both_crates_the_same_way() {
         !manifest.contains("path =") && !manifest.contains("git ="),
         "{manifest}"
     );
-}
-
-#[cfg(unix)]
-fn symlink_dir(original: &Path, link: &Path) {
-    std::os::unix::fs::symlink(original, link).unwrap();
-}
-
-#[cfg(windows)]
-fn symlink_dir(original: &Path, link: &Path) {
-    std::os::windows::fs::symlink_dir(original, link).unwrap();
 }
 
 /// Every file below `dir`, relative to it, skipping the folders named (by their name

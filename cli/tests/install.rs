@@ -4,15 +4,11 @@
 //! package it does not see: "profile package spec `argon2` … did not match any packages".
 //! With `--locked` it uses the workspace's lock, where argon2 is, and the versions we test.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use common::workspace;
 
 const DOCUMENTED: &str = "cargo install --path cli --locked";
 

@@ -4,22 +4,17 @@
 //! apps are built with the workspace's lock file into `target/nested`, shared with the
 //! other nested builds, so their dependencies compile once; never with the network.
 
+mod common;
 #[path = "../../tests/support/typescript_client.rs"]
 mod typescript_client;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{fsroute, symlink_dir, workspace};
 use typescript_client::{
     check_generated_types, generate_types, installed, printed, template_client, tool,
 };
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -40,14 +35,6 @@ fn new_app_with(name: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf) {
 
 fn new_app(name: &str) -> (tempfile::TempDir, PathBuf) {
     new_app_with(name, &[])
-}
-
-fn fsroute(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fsroute"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
 }
 
 /// `cargo test <args>` in the app at `dir`, offline, into the shared nested target.
@@ -354,16 +341,6 @@ fn a_field_renamed_in_rust_fails_the_contract_test_then_tsc() {
         out.contains("src/main.ts") && out.contains("Property 'title' does not exist"),
         "{out}"
     );
-}
-
-#[cfg(unix)]
-fn symlink_dir(original: &Path, link: &Path) {
-    std::os::unix::fs::symlink(original, link).unwrap();
-}
-
-#[cfg(windows)]
-fn symlink_dir(original: &Path, link: &Path) {
-    std::os::windows::fs::symlink_dir(original, link).unwrap();
 }
 
 #[cfg(unix)]

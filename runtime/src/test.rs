@@ -1118,3 +1118,74 @@ fn shown(body: &[u8]) -> String {
         None => text.into_owned(),
     }
 }
+
+/// What `tracing` logs on this thread while it lives, as plain text (no colour): for a
+/// test that checks the log line a route writes, such as the ERROR line of a 500.
+///
+/// The capture is the thread's default subscriber, so the handler must run on the
+/// test's thread: `#[tokio::test]` (current-thread) does that, as [`TestClient`] does.
+///
+/// ```
+/// use fsroute::test::CapturedLog;
+///
+/// let log = CapturedLog::start();
+/// tracing::error!("the database is unreachable");
+/// assert_eq!(log.lines_at("ERROR").len(), 1);
+/// assert!(log.text().contains("the database is unreachable"));
+/// ```
+pub struct CapturedLog {
+    written: LogBuffer,
+    _default: tracing::subscriber::DefaultGuard,
+}
+
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    /// Starts capturing; it stops when the value is dropped.
+    pub fn start() -> CapturedLog {
+        let written = LogBuffer::default();
+        let writer = written.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        CapturedLog {
+            written,
+            _default: tracing::subscriber::set_default(subscriber),
+        }
+    }
+
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        let bytes = self
+            .written
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// The lines logged at `level` (`"ERROR"`, `"WARN"`, `"INFO"`, …).
+    pub fn lines_at(&self, level: &str) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter(|line| line.split_whitespace().nth(1) == Some(level))
+            .map(str::to_string)
+            .collect()
+    }
+}

@@ -1,14 +1,11 @@
 //! The error shape on the wire, the conversions' 500s and their logs, and the safety nets:
 //! panics and plain-text errors.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use axum::Router;
 use axum::routing::{get, post};
 use fsroute::layers::{JsonErrorsLayer, catch_panic};
 use fsroute::prelude::*;
-use fsroute::test::TestClient;
+use fsroute::test::{CapturedLog, TestClient};
 use serde_json::json;
 
 fn app() -> Router {
@@ -62,36 +59,6 @@ async fn anyhow_failure() -> ApiResult<String> {
     Err(anyhow::anyhow!("connection reset by peer at 10.0.0.3").context("loading posts"))?
 }
 
-/// Collects what `tracing` logs while a test runs on this thread.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Log {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Log {
-    fn capture() -> (Log, tracing::subscriber::DefaultGuard) {
-        let log = Log::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        (log, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 #[tokio::test]
 async fn errors_have_the_one_shape_in_the_documented_order() {
     let reply = client().get("/missing").await;
@@ -108,7 +75,7 @@ async fn errors_have_the_one_shape_in_the_documented_order() {
 
 #[tokio::test]
 async fn unexpected_errors_are_500_with_the_cause_logged_not_sent() {
-    let (log, _guard) = Log::capture();
+    let log = CapturedLog::start();
     for path in ["/io", "/anyhow"] {
         let reply = client().get(path).await;
         assert_eq!(reply.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
@@ -127,7 +94,7 @@ async fn unexpected_errors_are_500_with_the_cause_logged_not_sent() {
 
 #[tokio::test]
 async fn a_panic_is_a_json_500_and_the_next_request_is_served() {
-    let (log, _guard) = Log::capture();
+    let log = CapturedLog::start();
     let client = client();
     let reply = client.get("/panic").await;
     assert_eq!(reply.status(), StatusCode::INTERNAL_SERVER_ERROR);

@@ -5,51 +5,14 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use axum::http::StatusCode;
 use axum::routing::get;
 use common::TestApp;
 use fsroute::openapi::{Document, DocumentBuilder, OpenApiInput};
 use fsroute::prelude::*;
-use fsroute::test::TestClient;
+use fsroute::test::{CapturedLog, TestClient};
 use serde_json::json;
 use template_app::{User, sessions};
-
-/// Collects what `tracing` logs while a test runs on this thread.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Log {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Log {
-    fn capture() -> (Log, tracing::subscriber::DefaultGuard) {
-        let log = Log::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        (log, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn error_lines(&self) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .filter(|line| line.contains("ERROR"))
-            .map(str::to_string)
-            .collect()
-    }
-}
 
 async fn whoami(me: User) -> Json<User> {
     Json(me)
@@ -70,7 +33,7 @@ async fn a_route_outside_protected_taking_the_user_is_a_401_and_an_error_log() {
             .with_state(app.state.clone()),
     );
 
-    let (log, _guard) = Log::capture();
+    let log = CapturedLog::start();
     for reply in [
         misplaced.get("/api/health").await,
         misplaced.get("/api/health").bearer(&token).await,
@@ -81,7 +44,7 @@ async fn a_route_outside_protected_taking_the_user_is_a_401_and_an_error_log() {
             json!({ "error": { "code": "UNAUTHORIZED", "message": NOT_PROTECTED, "details": null } })
         );
     }
-    let errors = log.error_lines();
+    let errors = log.lines_at("ERROR");
     assert_eq!(errors.len(), 2, "one ERROR line per request: {errors:#?}");
     assert!(
         errors[0].ends_with(
@@ -113,7 +76,7 @@ fn a_route_the_app_does_not_list_is_named_by_its_path() {
 async fn protected_routes_get_the_user_the_middleware_signed_in() {
     let app = TestApp::new().await;
     let (token, id) = app.sign_up("ada@example.com").await;
-    let (log, _guard) = Log::capture();
+    let log = CapturedLog::start();
 
     let created = app
         .call(
@@ -135,7 +98,7 @@ async fn protected_routes_get_the_user_the_middleware_signed_in() {
         anonymous.error_message(),
         Some("Sign in first: send `Authorization: Bearer <token>`")
     );
-    assert_eq!(log.error_lines(), Vec::<String>::new());
+    assert_eq!(log.lines_at("ERROR"), Vec::<String>::new());
 }
 
 /// A handler taking `User` asks for the token in the OpenAPI document wherever it is (in

@@ -30,32 +30,14 @@ fn the_start_up_lines_never_show_the_database_password() {
     );
 
     let data = tempfile::tempdir().unwrap();
-    let mut app = common::app_command()
-        .env("DATA_DIR", data.path())
-        .env("DATABASE_URL", &url)
-        .env("PORT", "0")
-        .env("JWT_SECRET", "startup-test-secret-at-least-32-bytes")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut printed = Vec::new();
-    for line in BufReader::new(app.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        let listening = line.starts_with("listening on");
-        printed.push(line);
-        if listening {
-            break;
-        }
-    }
-    app.kill().unwrap();
-    let stderr = {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut app.stderr.take().unwrap(), &mut text).unwrap();
-        text
-    };
-    app.wait().unwrap();
+    let (printed, stderr) = started_with_stderr(
+        common::app_command()
+            .env("DATA_DIR", data.path())
+            .env("DATABASE_URL", &url)
+            .env("PORT", "0")
+            .env("JWT_SECRET", "startup-test-secret-at-least-32-bytes")
+            .env("RUST_LOG", "warn"),
+    );
 
     let all = format!("{}\n{stderr}", printed.join("\n"));
     let database = printed
@@ -75,7 +57,16 @@ fn the_start_up_lines_never_show_the_database_password() {
 
 /// Everything it printed until `listening on`, then it is stopped.
 fn started(command: &mut Command) -> Vec<String> {
-    let mut app = command.stdout(Stdio::piped()).spawn().unwrap();
+    started_with_stderr(command).0
+}
+
+/// The same, and everything it wrote to stderr.
+fn started_with_stderr(command: &mut Command) -> (Vec<String>, String) {
+    let mut app = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut printed = Vec::new();
     for line in BufReader::new(app.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
@@ -86,8 +77,10 @@ fn started(command: &mut Command) -> Vec<String> {
         }
     }
     app.kill().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut app.stderr.take().unwrap(), &mut stderr).unwrap();
     app.wait().unwrap();
-    printed
+    (printed, stderr)
 }
 
 /// Settings come from `.env` in the current folder too, as in Next.js; the real

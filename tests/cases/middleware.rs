@@ -1,15 +1,13 @@
 //! `middleware.rs` files, route middleware and route segment config, end to end through
 //! the router generated from `fixtures/middleware/app`.
 
-use std::io::Write;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use fsroute::layers::AppLayers;
-use fsroute::test::{TestClient, TestResponse};
+use fsroute::test::{CapturedLog, TestClient, TestResponse};
 use fsroute_tests::{MiddlewareState, middleware};
 use serde_json::json;
 use tower_http::cors::CorsLayer;
@@ -250,36 +248,11 @@ async fn futures_join<T: Send + 'static>(
     out
 }
 
-/// What `tracing` writes while a test runs on this thread.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Log {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Captures what `tracing` writes on this thread while the guard lives.
-fn capture_logs() -> (Log, tracing::subscriber::DefaultGuard) {
-    let log = Log::default();
-    let writer = log.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    (log, tracing::subscriber::set_default(subscriber))
-}
-
 /// A client's `x-request-id` is logged, so only a plain token is kept: anything that
 /// could write fields of its own into a log line gets a fresh id (security review L7).
 #[tokio::test]
 async fn request_ids_that_are_not_plain_tokens_are_replaced() {
-    let (log, _guard) = capture_logs();
+    let log = CapturedLog::start();
     let client = TestClient::new(AppLayers::new().apply(middleware::router(state())));
     let forged = "abc\" status=500 path=/api/admin injected=1";
     let long = "a".repeat(129);
@@ -322,14 +295,14 @@ async fn request_ids_that_are_not_plain_tokens_are_replaced() {
         Some(kept)
     );
 
-    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let text = log.text();
     assert!(!text.contains("injected=1"), "{text}");
     assert!(!text.contains("two words"), "{text}");
 }
 
 #[tokio::test]
 async fn request_ids_round_trip_and_reach_every_log_line() {
-    let (log, _guard) = capture_logs();
+    let log = CapturedLog::start();
     let client = TestClient::new(AppLayers::new().apply(middleware::router(state())));
 
     let given = Request::get("/api/public")
@@ -345,7 +318,7 @@ async fn request_ids_round_trip_and_reach_every_log_line() {
         .expect("an id is made when absent");
     assert_eq!(id.len(), 36, "a UUID: {id}");
 
-    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let text = log.text();
     let handler_lines: Vec<&str> = text
         .lines()
         .filter(|line| line.contains("serving the public route"))
