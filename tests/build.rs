@@ -16,6 +16,18 @@ fn main() {
         .out_file("root.rs")
         .build();
     fsroute_codegen::Builder::new()
+        .app_dir("fixtures/precedence/app")
+        .out_file("precedence.rs")
+        .build();
+    fsroute_codegen::Builder::new()
+        .app_dir("fixtures/any-method/app")
+        .out_file("any_method.rs")
+        .build();
+    fsroute_codegen::Builder::new()
+        .app_dir("fixtures/proxy/app")
+        .out_file("proxy.rs")
+        .build();
+    fsroute_codegen::Builder::new()
         .app_dir("fixtures/links/app")
         .out_file("links.rs")
         .build();

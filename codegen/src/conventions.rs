@@ -13,18 +13,26 @@ pub const ROUTE_FILE: &str = "route.rs";
 pub const MIDDLEWARE_FILE: &str = "middleware.rs";
 /// The middleware function's name, in `middleware.rs` and in route files.
 pub const MIDDLEWARE_FN: &str = "middleware";
+/// The file at the top of the app folder whose function runs before routing.
+pub const PROXY_FILE: &str = "proxy.rs";
+/// Its function's name.
+pub const PROXY_FN: &str = "proxy";
+/// Its constant that limits it to some paths (Next.js's `config.matcher`).
+pub const MATCHER_CONST: &str = "MATCHER";
 /// The constant that declares the security scheme a route needs (in a route file), or
 /// every route below a folder needs (in a `middleware.rs`), for the OpenAPI document.
 /// Not a [`ConfigConst`]: it makes no layer.
 pub const SECURITY_CONST: &str = "SECURITY";
 
-/// The two kinds of file the generator reads.
+/// The kinds of file the generator reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FileKind {
     /// `route.rs`: handlers for one URL.
     Route,
     /// `middleware.rs`: wraps every route in its folder's subtree.
     Middleware,
+    /// `proxy.rs`, at the top of the app folder: runs before routing.
+    Proxy,
 }
 
 impl FileKind {
@@ -32,11 +40,12 @@ impl FileKind {
         match self {
             FileKind::Route => ROUTE_FILE,
             FileKind::Middleware => MIDDLEWARE_FILE,
+            FileKind::Proxy => PROXY_FILE,
         }
     }
 
     pub fn from_file_name(name: &str) -> Option<FileKind> {
-        [FileKind::Route, FileKind::Middleware]
+        [FileKind::Route, FileKind::Middleware, FileKind::Proxy]
             .into_iter()
             .find(|kind| kind.file_name() == name)
     }
@@ -80,6 +89,10 @@ named! {
         Patch => "PATCH",
         Delete => "DELETE",
         Options => "OPTIONS",
+        /// Every method the file does not export by name (SvelteKit's `fallback`, the
+        /// Pages Router's one handler); `OPTIONS` and `HEAD` are still answered for it
+        /// unless exported.
+        Any => "ANY",
     }
 }
 
@@ -99,6 +112,9 @@ impl Method {
             Method::Patch => "patch",
             Method::Delete => "delete",
             Method::Options => "options",
+            // The `MethodRouter`'s fallback: every method without a handler of its own,
+            // instead of the 405.
+            Method::Any => "fallback",
         }
     }
 
@@ -162,8 +178,11 @@ mod tests {
     fn names_round_trip() {
         for &method in Method::ALL {
             assert_eq!(Method::from_export_name(method.as_str()), Some(method));
-            assert_eq!(method.router_fn(), method.as_str().to_ascii_lowercase());
+            if method != Method::Any {
+                assert_eq!(method.router_fn(), method.as_str().to_ascii_lowercase());
+            }
         }
+        assert_eq!(Method::Any.router_fn(), "fallback");
         for &config in ConfigConst::ALL {
             assert_eq!(ConfigConst::from_name(config.name()), Some(config));
         }

@@ -334,6 +334,65 @@ pub(crate) fn unknown_config(path: &str, name: &str) -> Diagnostic {
     .help(help)
 }
 
+// --- the proxy ------------------------------------------------------------------------
+
+pub(crate) fn missing_proxy(path: &str, private: bool) -> Diagnostic {
+    let message = if private {
+        format!("`proxy` in `{path}` is not `pub`, so nothing runs before routing")
+    } else {
+        format!("`{path}` has no `pub async fn proxy`, so nothing runs before routing")
+    };
+    Diagnostic::error(Code::MissingProxy, message).help(
+        "export `pub async fn proxy(request: Request, next: Next) -> Response` (extractors \
+         such as `State<…>` may come first), or delete the file",
+    )
+}
+
+pub(crate) fn misplaced_proxy(path: &str, app_display: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::MisplacedProxy,
+        format!(
+            "`{path}` is ignored: the proxy runs before routing, for the whole app, so it is \
+             read only at the top of the app folder"
+        ),
+    )
+    .help(format!(
+        "move it to `{app_display}/proxy.rs`; to wrap the routes of one folder after routing, \
+         name the file `middleware.rs`"
+    ))
+}
+
+pub(crate) fn private_matcher(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::PrivateMatcher,
+        format!(
+            "`MATCHER` in `{path}` is not `pub`, so the proxy would run for every path instead \
+             of the ones it lists"
+        ),
+    )
+    .help("write `pub const MATCHER`")
+}
+
+pub(crate) fn matcher_not_literal(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::MatcherNotLiteral,
+        format!("`MATCHER` in `{path}` is not a list of string literals the generator can read"),
+    )
+    .help("write the patterns out: `pub const MATCHER: &[&str] = &[\"/api/:path*\"];`")
+}
+
+pub(crate) fn invalid_matcher(path: &str, pattern: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidMatcher,
+        format!("the `MATCHER` pattern `{pattern}` in `{path}` cannot be read: {why}"),
+    )
+    .help(
+        "a pattern is a path from `/` with literal segments, `:name` for one segment, and at \
+         the end `:name?` (one or none), `:name*` (any number) or `:name+` (one or more), as \
+         in Next.js's `config.matcher`",
+    )
+}
+
 // --- middleware files -----------------------------------------------------------------
 
 pub(crate) fn missing_middleware(path: &str) -> Diagnostic {
@@ -418,21 +477,6 @@ pub(crate) fn catch_all_beside_optional(folders: &[String]) -> Diagnostic {
         ),
     )
     .help("keep one: `[[...name]]` matches everything `[...name]` does, plus the path without segments")
-}
-
-pub(crate) fn param_beside_catch_all(folders: &[String]) -> Diagnostic {
-    Diagnostic::error(
-        Code::ParamBesideCatchAll,
-        format!(
-            "a parameter and a catch-all cannot be siblings, because axum's router cannot \
-             tell which one a single segment belongs to: {}",
-            quote_list(folders)
-        ),
-    )
-    .help(
-        "keep the catch-all and handle the one-segment case in it (its parameter then has \
-         no `/`), or move one of them under a static folder",
-    )
 }
 
 pub(crate) fn route_beside_optional_catch_all(

@@ -41,14 +41,39 @@ pub fn route_names(route: &Route) -> Vec<PatternNames> {
                 axum_path: pattern.axum_path(),
                 href: snake_case(&words),
                 tag: tag(pattern),
-                operation_ids: route
-                    .methods()
-                    .iter()
-                    .map(|&method| (method, format!("{}{suffix}", method.router_fn())))
+                operation_ids: documented_methods(route.methods())
+                    .into_iter()
+                    .map(|method| (method, format!("{}{suffix}", method.router_fn())))
                     .collect(),
             }
         })
         .collect()
+}
+
+/// The methods an API description lists for a route: its exports, with `ANY` standing
+/// for each of `GET`, `POST`, `PUT`, `PATCH` and `DELETE` the file does not export by
+/// name (an OpenAPI operation is one method; `HEAD` and `OPTIONS` are never listed).
+pub fn documented_methods(methods: &[Method]) -> Vec<Method> {
+    let mut documented: Vec<Method> = methods
+        .iter()
+        .copied()
+        .filter(|&m| m != Method::Any)
+        .collect();
+    if methods.contains(&Method::Any) {
+        for method in [
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Patch,
+            Method::Delete,
+        ] {
+            if !documented.contains(&method) {
+                documented.push(method);
+            }
+        }
+        documented.sort();
+    }
+    documented
 }
 
 /// `/api/users/{id}` → `users_by_id`: the operationId without its verb, in snake case,

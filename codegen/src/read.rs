@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::conventions::FileKind;
 use crate::diagnostic::Diagnostics;
 use crate::messages;
+use crate::proxy_file::{self, ProxyAnalysis};
 use crate::route_file::{self, MiddlewareAnalysis, RouteFileAnalysis};
 use crate::scan::ScannedFile;
 
@@ -26,6 +27,8 @@ pub enum Contents {
     Route(RouteFileAnalysis),
     /// A middleware file has one function, checked to be there, and may declare security.
     Middleware(MiddlewareAnalysis),
+    /// The proxy: its function, checked to be there, and its matcher.
+    Proxy(ProxyAnalysis),
 }
 
 impl ReadFile {
@@ -33,6 +36,7 @@ impl ReadFile {
         match self.contents {
             Contents::Route(_) => FileKind::Route,
             Contents::Middleware(_) => FileKind::Middleware,
+            Contents::Proxy(_) => FileKind::Proxy,
         }
     }
 }
@@ -112,11 +116,17 @@ pub fn read_one(
         (Ok(source), FileKind::Middleware) => {
             Contents::Middleware(route_file::analyze_middleware(&source, &shown, diagnostics))
         }
+        // Only read at the top of the app folder; elsewhere it is reported and skipped.
+        (Ok(source), FileKind::Proxy) if file.folders.is_empty() => {
+            Contents::Proxy(proxy_file::analyze(&source, &shown, diagnostics))
+        }
+        (Ok(_), FileKind::Proxy) => Contents::Proxy(ProxyAnalysis::default()),
         (Err(err), kind) => {
             diagnostics.push(messages::unreadable(&shown, &err.to_string()));
             match kind {
                 FileKind::Route => Contents::Route(RouteFileAnalysis::default()),
                 FileKind::Middleware => Contents::Middleware(MiddlewareAnalysis::default()),
+                FileKind::Proxy => Contents::Proxy(ProxyAnalysis::default()),
             }
         }
     };

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use crate::conventions::Method;
 use crate::diagnostic::{Diagnostics, Location};
 use crate::messages;
+use crate::proxy_file::ProxyAnalysis;
 use crate::read::{Contents, ReadFile};
 use crate::route_file::{MiddlewareAnalysis, RouteFileAnalysis};
 use crate::segment::{Segment, parse_segment};
@@ -42,11 +43,22 @@ pub struct Middleware {
     pub security: bool,
 }
 
-/// Routes in priority order and the middleware files that wrap them.
+/// `app/proxy.rs`, with its `proxy` function there.
+#[derive(Debug, Clone)]
+pub struct ProxyFile {
+    pub display: String,
+    pub path: PathBuf,
+    /// `MATCHER`'s patterns; `None`: every request.
+    pub matcher: Option<Vec<String>>,
+}
+
+/// Routes in priority order, the middleware files that wrap them, and the proxy that
+/// runs before them.
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
     pub routes: Vec<Route>,
     pub middlewares: Vec<Middleware>,
+    pub proxy: Option<ProxyFile>,
 }
 
 /// One URL pattern a route file answers. A route has one, or two for an optional
@@ -228,6 +240,20 @@ pub fn build(files: Vec<ReadFile>, app_display: &str, diagnostics: &mut Diagnost
                     wraps: 0,
                     security,
                 })
+            }
+            Contents::Proxy(ProxyAnalysis { has_proxy, matcher }) => {
+                if !source.folders.is_empty() {
+                    diagnostics.push(
+                        messages::misplaced_proxy(&display, app_display)
+                            .at(Location::path(&display)),
+                    );
+                } else if has_proxy {
+                    table.proxy = Some(ProxyFile {
+                        display,
+                        path: source.path,
+                        matcher,
+                    });
+                }
             }
         }
     }

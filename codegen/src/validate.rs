@@ -126,17 +126,6 @@ fn check_siblings(routes: &[Route], app_display: &str, out: &mut Diagnostics) {
                 ));
             }
         }
-        let has_catch_all = !position.catch_all.is_empty() || !position.optional.is_empty();
-        if !position.dynamic.is_empty() && has_catch_all {
-            let folders: Vec<String> = [&position.dynamic, &position.catch_all, &position.optional]
-                .into_iter()
-                .flat_map(|kind| kind.values().flatten().cloned())
-                .collect();
-            out.push(folder_diagnostic(
-                messages::param_beside_catch_all(&folders),
-                &folders,
-            ));
-        }
         if !position.catch_all.is_empty() && !position.optional.is_empty() {
             let folders: Vec<String> = position
                 .catch_all
@@ -331,11 +320,9 @@ mod tests {
     }
 
     #[test]
-    fn parameter_beside_catch_all() {
-        let d = check(&["docs/[id]", "docs/[...slug]"]);
-        assert_eq!(codes(&d), ["param-beside-catch-all"]);
-        let d = check(&["docs/(a)/[id]/x", "docs/(b)/[[...slug]]"]);
-        assert_eq!(codes(&d), ["param-beside-catch-all"]);
+    fn a_parameter_beside_a_catch_all_is_valid_as_in_next_js() {
+        assert!(check(&["docs/[id]", "docs/[...slug]"]).is_empty());
+        assert!(check(&["docs/(a)/[id]/x", "docs/(b)/[[...slug]]"]).is_empty());
     }
 
     #[test]

@@ -262,7 +262,6 @@ proptest! {
                             "catch-all-not-last",
                             "catch-all-beside-optional",
                             "route-beside-optional-catch-all",
-                            "param-beside-catch-all",
                             "repeated-param",
                             "colliding-names",
                         ]
@@ -289,8 +288,9 @@ proptest! {
 
 /// A sample of random valid-leaning trees, generated and compiled for real by rustc in
 /// one crate (a router per tree), with the workspace's lock file, offline, into
-/// `target/nested` like the other nested builds. The seed is fixed so that a failure
-/// can be reproduced; the trees are still ones no person chose.
+/// `target/nested` like the other nested builds, then run: building each router is where
+/// axum's router refuses a pair of paths it cannot hold together (a panic). The seed is
+/// fixed so that a failure can be reproduced; the trees are still ones no person chose.
 #[test]
 fn a_sample_of_random_trees_compiles() {
     use proptest::strategy::ValueTree;
@@ -350,7 +350,7 @@ fn a_sample_of_random_trees_compiles() {
     std::fs::write(root.join("src/main.rs"), main).unwrap();
 
     let output = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--offline"])
+        .args(["run", "--offline", "--quiet"])
         .current_dir(root)
         .env("CARGO_TARGET_DIR", workspace.join("target/nested"))
         .env_remove("CARGO_MANIFEST_DIR")
@@ -358,7 +358,7 @@ fn a_sample_of_random_trees_compiles() {
         .unwrap();
     assert!(
         output.status.success(),
-        "random trees did not compile:\n{}",
+        "random trees did not compile or their routers could not be built:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
 }

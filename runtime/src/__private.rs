@@ -10,7 +10,10 @@ pub use crate::generated::{
     Erased, RouteHandler, Wrap, body_limit, erase, max_duration, middleware, revalidate,
 };
 pub use crate::href::Href;
-pub use crate::routing::{RedirectTrailingSlash, finish, method_router, method_router_own_options};
+pub use crate::routing::{
+    Proxy, RedirectTrailingSlash, finish, finish_in_order, finish_with_proxy, method_router,
+    method_router_own_options,
+};
 
 /// What a router generated with `Builder::openapi(true)` calls.
 #[cfg(feature = "openapi")]

@@ -217,7 +217,7 @@ fn a_bad_tree_fails_the_build_with_every_problem_as_a_cargo_error() {
              whole name (in `app/api/[id`); help: did you mean `[id]`?",
             "warning: bad_app@0.1.0: `app/api/route.rs` exports no method handler, so it is not \
              routed; help: export at least one of `pub async fn GET`, `HEAD`, `POST`, `PUT`, \
-             `PATCH`, `DELETE`, `OPTIONS`",
+             `PATCH`, `DELETE`, `OPTIONS`, `ANY`",
             "warning: bad_app@0.1.0: app/api/route.rs:1:14: `get` in `app/api/route.rs` is not \
              routed: method handlers are upper case; help: did you mean `GET`? rename it to \
              `pub async fn GET`",

@@ -68,6 +68,22 @@ fn root_router_source() {
     insta::assert_snapshot!(portable(&generate(&root, "()"), &root));
 }
 
+/// A `[param]` beside catch-alls: three routers, tried in order.
+#[test]
+fn precedence_router_source() {
+    let root = fixtures().join("precedence");
+    insta::assert_snapshot!(portable(&generate(&root, "()"), &root));
+}
+
+/// `app/proxy.rs` with a `MATCHER`, and `ANY` handlers.
+#[test]
+fn proxy_and_any_router_source() {
+    for case in ["proxy", "any-method"] {
+        let root = fixtures().join(case);
+        insta::assert_snapshot!(case, portable(&generate(&root, "()"), &root));
+    }
+}
+
 #[test]
 fn openapi_router_source() {
     let root = fixtures().join("openapi");
@@ -251,6 +267,9 @@ fn the_generated_source_is_in_rustfmts_layout() {
         ("middleware", "crate::MiddlewareState"),
         ("root", "()"),
         ("warnings", "()"),
+        ("precedence", "()"),
+        ("proxy", "()"),
+        ("any-method", "()"),
     ] {
         assert_rustfmt_layout(case, &generate(&fixtures().join(case), state));
     }

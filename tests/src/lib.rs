@@ -25,6 +25,22 @@ pub mod middleware {
     fsroute::include_routes!("middleware.rs");
 }
 
+/// `fixtures/precedence/app`: a `[param]` beside a catch-all at several depths; each
+/// handler answers with its route and parameters (Next.js's order, `cases/precedence.rs`).
+pub mod precedence {
+    fsroute::include_routes!("precedence.rs");
+}
+
+/// `fixtures/any-method/app`: `pub async fn ANY` alone, beside `GET`, beside `OPTIONS`.
+pub mod any_method {
+    fsroute::include_routes!("any_method.rs");
+}
+
+/// `fixtures/proxy/app`: `app/proxy.rs` with a `MATCHER`, before routing.
+pub mod proxy {
+    fsroute::include_routes!("proxy.rs");
+}
+
 /// `fixtures/links/app`: handlers that echo what `Path` extracted, for `routes::href`.
 pub mod links {
     fsroute::include_routes!("links.rs");

@@ -17,7 +17,7 @@ mod openapi;
 
 use std::fmt::Write as _;
 
-use crate::conventions::{ConfigConst, MIDDLEWARE_FN, Method};
+use crate::conventions::{ConfigConst, MATCHER_CONST, MIDDLEWARE_FN, Method, PROXY_FN};
 use crate::routes::{Route, RouteTable};
 use names::{ModuleNames, module_names};
 pub use openapi::OpenApiEmit;
@@ -126,6 +126,13 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
                 .iter()
                 .zip(&names.middlewares)
                 .map(|(m, module)| (module, &m.path, &m.display)),
+        )
+        .chain(
+            table
+                .proxy
+                .iter()
+                .zip(&names.proxy)
+                .map(|(p, module)| (module, &p.path, &p.display)),
         );
     for (module, path, display) in modules {
         let _ = writeln!(out, "/// `{}`", doc_text(display));
@@ -177,36 +184,67 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
         "pub fn router(state: {}) -> rt::Router {{",
         options.state
     );
-    if entries.is_empty() {
-        out.push_str("    let routes = rt::Router::new();\n");
-    }
-    for (index, chunk) in entries.chunks(ROUTES_PER_STATEMENT).enumerate() {
-        let start = if index == 0 {
-            "rt::Router::new()"
-        } else {
-            "routes"
-        };
-        let _ = writeln!(out, "    let routes = {start}");
-        for (position, (path, route, module)) in chunk.iter().enumerate() {
-            let argument = if route.needs_state() { "&state" } else { "" };
-            let end = if position + 1 == chunk.len() { ";" } else { "" };
-            let path = literal(path);
-            let builder = format!("{module}_router({argument})");
-            let line = format!("        .route({path}, {builder}){end}");
-            if path.len() + 2 + builder.len() <= CALL_ARGS_WIDTH {
-                let _ = writeln!(out, "{line}");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "        .route(\n            {path},\n            {builder},\n        ){end}"
-                );
+    // Next.js's order on axum's router: a catch-all beside a `[param]` goes to a later
+    // tier, tried when no route of the tiers before it matches (see `match_order`).
+    let routed_routes: Vec<&Route> = routed.iter().map(|&(route, _)| route).collect();
+    let tier_of = crate::match_order::tiers(&routed_routes);
+    let tier_count = tier_of.iter().max().map_or(1, |&highest| highest + 1);
+    let tier_names: Vec<String> = (0..tier_count)
+        .map(|tier| match tier {
+            0 => "routes".to_string(),
+            _ => format!("then_{tier}"),
+        })
+        .collect();
+    for (tier, name) in tier_names.iter().enumerate() {
+        let in_tier: Vec<&(String, &Route, &str)> = entries
+            .iter()
+            .filter(|(_, route, _)| {
+                let index = routed_routes
+                    .iter()
+                    .position(|r| std::ptr::eq(*r, *route))
+                    .expect("entries come from routed routes");
+                tier_of[index] == tier
+            })
+            .collect();
+        if tier == 1 {
+            out.push_str(
+                "    // Tried when no route above matches the path: a catch-all beside a\n    \
+                 // `[param]` at the same place, which axum cannot hold in one router.\n",
+            );
+        } else if tier > 1 {
+            let _ = writeln!(out, "    // Tried when no route above matches the path.");
+        }
+        route_statements(&mut out, name, &in_tier);
+        if tier == 0 {
+            if let Some(openapi) = &options.openapi {
+                openapi::serve_statements(&mut out, openapi);
             }
         }
     }
-    if let Some(openapi) = &options.openapi {
-        openapi::serve_statements(&mut out, openapi);
+    match (&table.proxy, &names.proxy) {
+        (Some(proxy), Some(module)) => {
+            // Before routing, for every request (or those `MATCHER` lists), 404s too.
+            let layer = format!("rt::middleware(&state, {module}::{PROXY_FN})");
+            let proxy_value = match proxy.matcher {
+                Some(_) => format!("rt::Proxy::matching({layer}, {module}::{MATCHER_CONST})"),
+                None => format!("rt::Proxy::everywhere({layer})"),
+            };
+            let _ = writeln!(out, "    let proxy = {proxy_value};");
+            let _ = writeln!(
+                out,
+                "    rt::finish_with_proxy([{}], proxy, state)\n}}",
+                tier_names.join(", ")
+            );
+        }
+        _ if tier_count == 1 => out.push_str("    rt::finish(routes, state)\n}\n"),
+        _ => {
+            let _ = writeln!(
+                out,
+                "    rt::finish_in_order([{}], state)\n}}",
+                tier_names.join(", ")
+            );
+        }
     }
-    out.push_str("    rt::finish(routes, state)\n}\n");
 
     for &(route, module) in &routed {
         out.push('\n');
@@ -228,15 +266,57 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
     out
 }
 
+/// `let <name> = rt::Router::new().route(…)…;` for a tier's routes, in statements of at
+/// most [`ROUTES_PER_STATEMENT`] calls.
+fn route_statements(out: &mut String, name: &str, entries: &[&(String, &Route, &str)]) {
+    if entries.is_empty() {
+        let _ = writeln!(out, "    let {name} = rt::Router::new();");
+    }
+    for (index, chunk) in entries.chunks(ROUTES_PER_STATEMENT).enumerate() {
+        let start = if index == 0 {
+            "rt::Router::new()"
+        } else {
+            name
+        };
+        let _ = writeln!(out, "    let {name} = {start}");
+        for (position, (path, route, module)) in chunk.iter().enumerate() {
+            let argument = if route.needs_state() { "&state" } else { "" };
+            let end = if position + 1 == chunk.len() { ";" } else { "" };
+            let path = literal(path);
+            let builder = format!("{module}_router({argument})");
+            let line = format!("        .route({path}, {builder}){end}");
+            if path.len() + 2 + builder.len() <= CALL_ARGS_WIDTH {
+                let _ = writeln!(out, "{line}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "        .route(\n            {path},\n            {builder},\n        ){end}"
+                );
+            }
+        }
+    }
+}
+
 /// Whether the route's `MethodRouter` gets any `.wrap(…)`.
 fn has_layers(route: &Route) -> bool {
     route.needs_state() || route.has_catch_all() || !route.analysis.config.is_empty()
 }
 
 /// `Allow` lists what the route answers: its exports, `OPTIONS` (answered for it when not
-/// exported), and `HEAD` whenever `GET` is there (axum serves it from `GET`). Sorted, as
-/// Next.js does.
+/// exported), and `HEAD` whenever `GET` is there (axum serves it from `GET`); with `ANY`,
+/// every method. Sorted, as Next.js does.
 pub fn allow_header(methods: &[Method]) -> String {
+    // `ANY` answers every method: `Allow` lists each one a route file can name.
+    let named: Vec<Method> = if methods.contains(&Method::Any) {
+        Method::ALL
+            .iter()
+            .copied()
+            .filter(|&m| m != Method::Any)
+            .collect()
+    } else {
+        methods.to_vec()
+    };
+    let methods = named.as_slice();
     let mut allow: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
     allow.push("OPTIONS");
     if methods.contains(&Method::Get) {
@@ -435,6 +515,14 @@ mod tests {
         assert_eq!(
             allow_header(&[Method::Get, Method::Head, Method::Options]),
             "GET, HEAD, OPTIONS"
+        );
+        assert_eq!(
+            allow_header(&[Method::Any]),
+            "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
+        );
+        assert_eq!(
+            allow_header(&[Method::Post, Method::Any]),
+            "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
         );
     }
 

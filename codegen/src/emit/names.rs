@@ -13,6 +13,8 @@ pub struct ModuleNames {
     pub routes: Vec<String>,
     /// One per middleware file, in the table's order.
     pub middlewares: Vec<String>,
+    /// `app/proxy.rs`'s, when there is one.
+    pub proxy: Option<String>,
 }
 
 /// `api/users/[id]` → `api_users_id`, `api/(auth)/middleware.rs` → `api_auth_middleware`;
@@ -47,9 +49,14 @@ pub fn module_names(table: &RouteTable) -> ModuleNames {
             unique(base)
         })
         .collect();
+    let proxy = table
+        .proxy
+        .as_ref()
+        .map(|_| unique("app_proxy".to_string()));
     ModuleNames {
         routes,
         middlewares,
+        proxy,
     }
 }
 

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use super::{CALL_ARGS_WIDTH, MAX_WIDTH, RUNTIME_ALIAS, doc_text, literal};
-use crate::conventions::ConfigConst;
+use crate::conventions::{ConfigConst, Method};
 use crate::naming::PatternNames;
 use crate::routes::{Route, RouteTable};
 
@@ -123,7 +123,13 @@ fn describe_fn(out: &mut String, item: &Described<'_>, options: &OpenApiEmit<'_>
             );
         }
         for (method, id) in &pattern.operation_ids {
-            let Some(handler) = route.analysis.handler(*method) else {
+            // A method the file does not export by name is its `ANY` handler's.
+            let Some((handler_method, handler)) = route
+                .analysis
+                .handler(*method)
+                .map(|handler| (*method, handler))
+                .or_else(|| Some((Method::Any, route.analysis.handler(Method::Any)?)))
+            else {
                 continue;
             };
             if handler.hidden {
@@ -161,7 +167,7 @@ fn describe_fn(out: &mut String, item: &Described<'_>, options: &OpenApiEmit<'_>
                     ConfigConst::Revalidate => {}
                 }
             }
-            let handler_path = format!("{module}::{}", method.as_str());
+            let handler_path = format!("{module}::{}", handler_method.as_str());
             if options.strict {
                 strict_calls(out, &handler_path, handler.arity);
             } else {

@@ -94,3 +94,60 @@ where
         .layer(crate::layers::catch_panic())
         .with_state(state)
 }
+
+/// [`finish`] for routes that one axum router cannot hold together: `tiers` are tried in
+/// order, each only when no route of the ones before it matches the path, and the last
+/// falls back to [`no_route`]. A route that matches the path answers, with its own 405
+/// for a method it does not have, as in one router.
+///
+/// Generated routers use it when a folder holds both a `[param]` and a catch-all (Next.js
+/// allows `docs/[id]` beside `docs/[...slug]`; axum's router refuses `/docs/{id}` beside
+/// `/docs/{*slug}`): the catch-all goes to a later tier. A request that the first tier
+/// answers costs the same as with [`finish`]; one for a later tier, one more lookup per
+/// tier before it.
+///
+/// ```
+/// use axum::{Router, body::Body, http::Request, routing::get};
+/// use tower::ServiceExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let params: Router<()> = Router::new().route("/docs/{id}", get(|| async { "[id]" }));
+/// let catch_alls: Router<()> =
+///     Router::new().route("/docs/{*slug}", get(|| async { "[...slug]" }));
+/// let app: Router = fsroute::routing::finish_in_order([params, catch_alls], ());
+///
+/// for (path, answered_by) in [("/docs/a", "[id]"), ("/docs/a/b", "[...slug]")] {
+///     let request = Request::get(path).body(Body::empty()).unwrap();
+///     let response = app.clone().oneshot(request).await.unwrap();
+///     let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+///     assert_eq!(body, answered_by);
+/// }
+/// # }
+/// ```
+pub fn finish_in_order<S>(tiers: impl IntoIterator<Item = Router<S>>, state: S) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+{
+    routed_in_order(tiers, state)
+        .layer(crate::layers::JsonErrorsLayer)
+        .layer(crate::layers::catch_panic())
+}
+
+/// The tiers chained, each the fallback of the one before, the last falling back to
+/// [`no_route`]; the state applied, no layers.
+pub(super) fn routed_in_order<S>(tiers: impl IntoIterator<Item = Router<S>>, state: S) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let mut tiers: Vec<Router<S>> = tiers.into_iter().collect();
+    let mut rest: Router = tiers
+        .pop()
+        .unwrap_or_default()
+        .fallback(no_route)
+        .with_state(state.clone());
+    while let Some(tier) = tiers.pop() {
+        rest = tier.fallback_service(rest).with_state(state.clone());
+    }
+    rest
+}

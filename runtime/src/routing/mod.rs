@@ -19,10 +19,12 @@
 
 mod fallback;
 mod methods;
+mod proxy;
 mod redirect;
 
-pub use fallback::{finish, no_route};
+pub use fallback::{finish, finish_in_order, no_route};
 pub use methods::{method_router, method_router_own_options};
+pub use proxy::{PathMatcher, Proxy, finish_with_proxy};
 pub use redirect::{
     RedirectTrailingSlash, RedirectTrailingSlashFuture, RedirectTrailingSlashService,
 };
