@@ -13,6 +13,33 @@ pub struct RouteInfo {
     pub file: &'static str,
 }
 
+impl RouteInfo {
+    /// Whether the pattern matches `path` (as it arrives, percent-encoded, without the
+    /// query): for a proxy that sends a request elsewhere only where a route exists.
+    ///
+    /// ```
+    /// use fsroute::RouteInfo;
+    ///
+    /// let route = RouteInfo { path: "/api/v2/users/{id}", methods: &["GET"], file: "…" };
+    /// assert!(route.matches("/api/v2/users/7"));
+    /// assert!(!route.matches("/api/v2/users"));
+    /// assert!(!route.matches("/api/v2/users/7/posts"));
+    /// ```
+    pub fn matches(&self, path: &str) -> bool {
+        let mut wanted = self.path.split('/').filter(|s| !s.is_empty());
+        let mut given = path.split('/').filter(|s| !s.is_empty());
+        loop {
+            match (wanted.next(), given.next()) {
+                (None, None) => return true,
+                (Some(part), Some(_)) if part.starts_with("{*") => return true,
+                (Some(part), Some(_)) if part.starts_with('{') => {}
+                (Some(part), Some(segment)) if part == segment => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
 /// The route table as `fsroute routes` prints it: methods, pattern, file; one line each.
 pub fn route_table(routes: &[RouteInfo]) -> String {
     let methods: Vec<String> = routes.iter().map(|r| r.methods.join(", ")).collect();
@@ -33,6 +60,22 @@ pub fn route_table(routes: &[RouteInfo]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_match_paths_as_the_router_does() {
+        let route = |path| RouteInfo {
+            path,
+            methods: &["GET"],
+            file: "app/x/route.rs",
+        };
+        assert!(route("/").matches("/"));
+        assert!(route("/api/health").matches("/api/health"));
+        assert!(!route("/api/health").matches("/api/healthz"));
+        assert!(route("/docs/{*slug}").matches("/docs/a/b"));
+        assert!(!route("/docs/{*slug}").matches("/docs"));
+        assert!(route("/caf%C3%A9").matches("/caf%C3%A9"));
+        assert!(!route("/users/{id}").matches("/users/"));
+    }
 
     #[test]
     fn table_aligns_columns() {

@@ -1281,3 +1281,57 @@ async fn pages_past_the_end_of_any_table_are_empty() {
         }
     }
 }
+
+/// `app/proxy.rs`, before routing: `/api/v1/…` is `/api/…`, and `accept-version: 2` goes
+/// to `/api/v2/…` where a route exists there, to the current route elsewhere.
+#[tokio::test]
+async fn the_proxy_serves_api_versions() {
+    let app = TestApp::new().await;
+    let current =
+        json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "reachable" });
+    let version_2 = json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "checks": { "database": "reachable" }
+    });
+
+    let reply = app.get("/api/v1/health", None).await;
+    assert_eq!(
+        (reply.status(), reply.json()),
+        (StatusCode::OK, current.clone())
+    );
+
+    let reply = app
+        .client
+        .get("/api/health")
+        .header("accept-version", "2")
+        .await;
+    assert_eq!(
+        (reply.status(), reply.json()),
+        (StatusCode::OK, version_2.clone())
+    );
+    let reply = app.get("/api/v2/health", None).await;
+    assert_eq!(reply.json(), version_2);
+    let reply = app
+        .client
+        .get("/api/health")
+        .header("accept-version", "1")
+        .await;
+    assert_eq!(reply.json(), current);
+
+    // No `/api/v2/posts`: version 2 of it is the current one (here, its 401).
+    let reply = app
+        .client
+        .get("/api/posts")
+        .header("accept-version", "2")
+        .await;
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+
+    // Rewritten to a path with no route: the 404 names the path routing saw.
+    let reply = app.get("/api/v1/nothing", None).await;
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        reply.json()["error"]["message"],
+        "No route for GET /api/nothing"
+    );
+}

@@ -231,6 +231,23 @@ export interface paths {
         patch: operations["patchUsersById"];
         trace?: never;
     };
+    "/api/v2/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the server is up, with each check it ran: 200, or 503 when one fails. */
+        get: operations["getV2Health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -270,10 +287,20 @@ export interface components {
                 message: string;
             };
         };
+        Checks: {
+            /** @description `reachable` or `unreachable`. */
+            database: string;
+        };
         Health: {
             /** @description `reachable` or `unreachable`. */
             database: string;
             /** @description `ok`, or `degraded` when the database cannot be reached (then the status is 503). */
+            status: string;
+            version: string;
+        };
+        HealthV2: {
+            checks: components["schemas"]["Checks"];
+            /** @description `ok`, or `degraded` when a check fails (then the status is 503). */
             status: string;
             version: string;
         };
@@ -1606,6 +1633,44 @@ export interface operations {
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
+        };
+    };
+    getV2Health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] | components["schemas"]["HealthV2"];
+                };
+            };
+            /** @description An error in the one JSON error shape, or the handler's own response with this status. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"] | components["schemas"]["HealthV2"];
+                };
+            };
+            /** @description OK */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthV2"];
+                };
+            };
         };
     };
 }
