@@ -6,8 +6,9 @@
 // `route.js` where fsroute has a `route.rs`, each answering with its route and its
 // parameters), builds it with the Next.js of `bench/http/nextjs` (`npm ci` there first),
 // serves it, and asks it every path of `tests/fixtures/FIXTURE/expected.json`, the file
-// fsroute's own test (`tests/cases/FIXTURE.rs`) checks against. Prints one line per path
-// and exits 1 when Next.js answers one differently.
+// fsroute's own test (`tests/cases/FIXTURE.rs`) checks against. The same file's
+// `refused` trees, which fsroute refuses to build, must fail Next.js's build too. Prints
+// one line per case and exits 1 when Next.js differs on one.
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -28,22 +29,30 @@ if (!fs.existsSync(path.join(nextModules, ".bin/next"))) {
   process.exit(2);
 }
 
-// The twin: a route.js per route.rs, named as fsroute's handler names its route (the
-// folders below `app/api`).
-const twin = fs.mkdtempSync(path.join(os.tmpdir(), "fsroute-parity-"));
-function copyTree(folder) {
+// The folders of every route.rs in the fixture, below `app`.
+function routeFolders(folder, found = []) {
   for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
     const full = path.join(folder, entry.name);
     if (entry.isDirectory()) {
-      copyTree(full);
+      routeFolders(full, found);
     } else if (entry.name === "route.rs") {
-      const relative = path.relative(tree, folder);
-      const route = path.relative(path.join(tree, "api"), folder).split(path.sep).join("/");
-      const target = path.join(twin, "app", relative, "route.js");
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(
-        target,
-        `export const dynamic = "force-dynamic";
+      found.push(path.relative(tree, folder).split(path.sep).join("/"));
+    }
+  }
+  return found;
+}
+
+// A Next.js app with a route.js in each folder, named as fsroute's handler names its
+// route (the folders below `app/api`); returns its folder.
+function twinApp(folders) {
+  const twin = fs.mkdtempSync(path.join(os.tmpdir(), "fsroute-parity-"));
+  for (const folder of folders) {
+    const route = folder.replace(/^api\//, "");
+    const target = path.join(twin, "app", folder, "route.js");
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(
+      target,
+      `export const dynamic = "force-dynamic";
 
 export async function GET(_request, { params }) {
   const given = (await params) ?? {};
@@ -54,35 +63,63 @@ export async function GET(_request, { params }) {
   return Response.json({ route: ${JSON.stringify(route)}, params: flat });
 }
 `,
-      );
-    }
+    );
   }
+  fs.writeFileSync(
+    path.join(twin, "package.json"),
+    JSON.stringify({ private: true, scripts: {}, dependencies: {} }),
+  );
+  fs.writeFileSync(path.join(twin, "next.config.mjs"), "export default {};\n");
+  fs.symlinkSync(nextModules, path.join(twin, "node_modules"), "dir");
+  return twin;
 }
-copyTree(tree);
-fs.writeFileSync(
-  path.join(twin, "package.json"),
-  JSON.stringify({ private: true, scripts: {}, dependencies: {} }),
-);
-fs.writeFileSync(path.join(twin, "next.config.mjs"), "export default {};\n");
-fs.symlinkSync(nextModules, path.join(twin, "node_modules"), "dir");
 
-const next = path.join(twin, "node_modules/.bin/next");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
-const built = spawnSync(next, ["build"], { cwd: twin, env, encoding: "utf8" });
+// webpack, not Turbopack: Turbopack compiles nothing outside the folder that holds the
+// lock file, and the twin borrows `bench/http/nextjs`'s packages through a symlink.
+function build(twin) {
+  return spawnSync(path.join(twin, "node_modules/.bin/next"), ["build", "--webpack"], {
+    cwd: twin,
+    env,
+    encoding: "utf8",
+  });
+}
+
+let failures = 0;
+
+// Trees fsroute refuses to build: Next.js must refuse them too, at `next build` or, for
+// some, only when `next start` sorts the routes.
+for (const { folders, fsroute } of expected.refused ?? []) {
+  const twin = twinApp(folders);
+  const built = build(twin);
+  let said = `${built.stdout}\n${built.stderr}`;
+  let refused = built.status !== 0;
+  let when = "next build";
+  if (!refused) {
+    const started = await start(twin);
+    refused = !started.served;
+    said = started.output;
+    when = "next start";
+  }
+  fs.rmSync(twin, { recursive: true, force: true });
+  const line = said.split("\n").find((text) => /You cannot|Ambiguous/.test(text))?.trim();
+  if (!refused) failures += 1;
+  console.log(
+    `${refused ? "same" : "DIFFERENT"}  ${folders.join(" + ")}  →  ${refused ? `refused by ${when}: ${line ?? "(failed)"}` : "served"}  (fsroute: ${fsroute})`,
+  );
+}
+
+const twin = twinApp(routeFolders(tree));
+const next = path.join(twin, "node_modules/.bin/next");
+const built = build(twin);
 if (built.status !== 0) {
   console.error(built.stdout, built.stderr);
   process.exit(2);
 }
 const version = JSON.parse(fs.readFileSync(path.join(nextModules, "next/package.json"), "utf8")).version;
 
-const port = await new Promise((resolve) => {
-  const probe = net.createServer().listen(0, "127.0.0.1", () => {
-    const { port } = probe.address();
-    probe.close(() => resolve(port));
-  });
-});
+const port = await freePort();
 const server = spawn(next, ["start", "-p", String(port), "-H", "127.0.0.1"], { cwd: twin, env });
-let failures = 0;
 try {
   await waitForServer(port);
   console.log(`Next.js ${version} on tests/fixtures/${fixture}:`);
@@ -101,6 +138,31 @@ try {
 }
 console.log(failures === 0 ? "every path: the same route" : `${failures} paths differ`);
 process.exit(failures === 0 ? 0 : 1);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// `next start` on a built twin: whether it came to serve, and what it printed.
+async function start(twin) {
+  const port = await freePort();
+  const server = spawn(path.join(twin, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: twin,
+    env,
+  });
+  let output = "";
+  server.stdout.on("data", (chunk) => (output += chunk));
+  server.stderr.on("data", (chunk) => (output += chunk));
+  const exited = new Promise((resolve) => server.on("exit", () => resolve(false)));
+  const served = await Promise.race([waitForServer(port).then(() => true, () => false), exited]);
+  server.kill();
+  return { served, output };
+}
 
 function sorted(object) {
   return Object.fromEntries(Object.entries(object ?? {}).sort());
