@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use axum::Router;
 use axum::extract::Request;
 use axum::response::Response;
-use futures_util::future::BoxFuture;
+use futures_util::future::Either;
 use tower::{Layer, Service, ServiceExt};
 
 /// Path patterns in the syntax of Next.js's `config.matcher`, for the few forms route
@@ -203,11 +203,13 @@ struct ProxyService<P> {
 impl<P> Service<Request> for ProxyService<P>
 where
     P: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    P::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+    type Future = Either<
+        tower::util::Oneshot<P, Request>,
+        tower::util::Oneshot<Router, Request>,
+    >;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         // Both are cloned per request below, and a clone is ready when called.
@@ -220,9 +222,9 @@ where
             .as_ref()
             .is_none_or(|matcher| matcher.matches(request.uri().path()));
         if runs {
-            Box::pin(self.proxied.clone().oneshot(request))
+            Either::Left(self.proxied.clone().oneshot(request))
         } else {
-            Box::pin(self.routing.clone().oneshot(request))
+            Either::Right(self.routing.clone().oneshot(request))
         }
     }
 }
