@@ -604,6 +604,25 @@ mod tests {
     }
 
     #[test]
+    fn any_is_a_method_with_the_same_warnings() {
+        let a = analyze(
+            "pub async fn GET() {}\npub async fn ANY() {}\n",
+            "app/route.rs",
+        );
+        assert_eq!(a.methods, [Method::Get, Method::Any]);
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+        let a = analyze("pub async fn any() {}\n", "app/route.rs");
+        assert_eq!(codes(&a), ["wrong-case-method", "no-methods"]);
+        assert!(
+            a.diagnostics[0]
+                .render_line()
+                .contains("did you mean `ANY`?")
+        );
+        let a = analyze("async fn ANY() {}\n", "app/route.rs");
+        assert_eq!(codes(&a), ["private-method", "no-methods"]);
+    }
+
+    #[test]
     fn lowercase_and_private_methods_are_warnings_with_positions() {
         let a = analyze(
             "pub async fn get() {}\nasync fn POST() {}\npub(self) fn PUT() {}\nfn get_user() {}\n",
