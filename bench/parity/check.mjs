@@ -7,7 +7,10 @@
 // parameters), builds it with the Next.js of `bench/http/nextjs` (`npm ci` there first),
 // serves it, and asks it every path of `tests/fixtures/FIXTURE/expected.json`, the file
 // fsroute's own test (`tests/cases/FIXTURE.rs`) checks against. The same file's
-// `refused` trees, which fsroute refuses to build, must fail Next.js's build too. Prints
+// `refused` trees, which fsroute refuses to build, must fail Next.js's build too. A fixture
+// with a `proxy.js` (the Next.js twin of its `app/proxy.rs`) gets it at the twin's root.
+// Each case compares what it states: the status, the route and its parameters, the URL
+// the handler saw, whether the proxy marked the response, where a redirect goes. Prints
 // one line per case and exits 1 when Next.js differs on one.
 
 import { spawn, spawnSync } from "node:child_process";
@@ -54,13 +57,14 @@ function twinApp(folders) {
       target,
       `export const dynamic = "force-dynamic";
 
-export async function GET(_request, { params }) {
+export async function GET(request, { params }) {
   const given = (await params) ?? {};
   // A catch-all as fsroute gives it: one string with its slashes.
   const flat = Object.fromEntries(
     Object.entries(given).map(([name, value]) => [name, Array.isArray(value) ? value.join("/") : value]),
   );
-  return Response.json({ route: ${JSON.stringify(route)}, params: flat });
+  const url = new URL(request.url);
+  return Response.json({ route: ${JSON.stringify(route)}, params: flat, url: url.pathname + url.search });
 }
 `,
     );
@@ -70,6 +74,9 @@ export async function GET(_request, { params }) {
     JSON.stringify({ private: true, scripts: {}, dependencies: {} }),
   );
   fs.writeFileSync(path.join(twin, "next.config.mjs"), "export default {};\n");
+  // The fixture's proxy, written for Next.js, when it has one.
+  const proxy = path.join(repository, "tests/fixtures", fixture, "proxy.js");
+  if (fs.existsSync(proxy)) fs.copyFileSync(proxy, path.join(twin, "proxy.js"));
   fs.symlinkSync(nextModules, path.join(twin, "node_modules"), "dir");
   return twin;
 }
@@ -123,20 +130,34 @@ const server = spawn(next, ["start", "-p", String(port), "-H", "127.0.0.1"], { c
 try {
   await waitForServer(port);
   console.log(`Next.js ${version} on tests/fixtures/${fixture}:`);
-  for (const { path: url, route, params } of expected.cases) {
-    const response = await fetch(`http://127.0.0.1:${port}${url}`);
-    const body = response.status === 200 ? await response.json() : null;
-    const same =
-      body !== null && body.route === route && JSON.stringify(sorted(body.params)) === JSON.stringify(sorted(params));
+  for (const expectation of expected.cases) {
+    const url = expectation.path;
+    const response = await fetch(`http://127.0.0.1:${port}${url}`, { redirect: "manual" });
+    const got = await answer(response);
+    const want = {
+      status: expectation.status ?? 200,
+      route: expectation.route,
+      params: expectation.params,
+      url: expectation.url,
+      proxied: expectation.proxied,
+      location: expectation.location,
+    };
+    // Only what the fixture states is compared (Next.js's own 404 page is HTML).
+    const same = Object.entries(want).every(
+      ([key, value]) => value === undefined || JSON.stringify(sorted(got[key])) === JSON.stringify(sorted(value)),
+    );
     if (!same) failures += 1;
-    const answer = body === null ? `${response.status}` : `${body.route} ${JSON.stringify(body.params)}`;
-    console.log(`${same ? "same" : "DIFFERENT"}  GET ${url}  →  ${answer}${same ? "" : `  (fsroute: ${route} ${JSON.stringify(params)})`}`);
+    const shown = (answer) =>
+      [answer.status, answer.route, answer.params && JSON.stringify(answer.params), answer.location, answer.proxied && "x-proxied"]
+        .filter((part) => part !== undefined && part !== false)
+        .join(" ");
+    console.log(`${same ? "same" : "DIFFERENT"}  GET ${url}  →  ${shown(got)}${same ? "" : `  (fsroute: ${shown(want)})`}`);
   }
 } finally {
   server.kill();
   fs.rmSync(twin, { recursive: true, force: true });
 }
-console.log(failures === 0 ? "every path: the same route" : `${failures} paths differ`);
+console.log(failures === 0 ? "every case: the same" : `${failures} cases differ`);
 process.exit(failures === 0 ? 0 : 1);
 
 function freePort() {
@@ -164,8 +185,24 @@ async function start(twin) {
   return { served, output };
 }
 
-function sorted(object) {
-  return Object.fromEntries(Object.entries(object ?? {}).sort());
+// What a fixture's case can state about a response.
+async function answer(response) {
+  const got = {
+    status: response.status,
+    proxied: response.headers.get("x-proxied") === "yes",
+  };
+  const location = response.headers.get("location");
+  if (location) got.location = new URL(location, "http://any").pathname;
+  if ((response.headers.get("content-type") ?? "").includes("json")) {
+    const body = await response.json();
+    Object.assign(got, { route: body.route, params: body.params, url: body.url });
+  }
+  return got;
+}
+
+function sorted(value) {
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).sort());
 }
 
 async function waitForServer(port) {
