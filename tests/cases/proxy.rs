@@ -22,10 +22,18 @@ async fn each_path_gets_what_next_js_gives_it() {
         let reply = request(address, "GET", path).await;
         assert_eq!(u64::from(reply.status), case["status"], "GET {path}");
         let proxied = reply.header("x-proxied") == Some("yes");
-        assert_eq!(Value::Bool(proxied), case["proxied"], "GET {path}: x-proxied");
+        assert_eq!(
+            Value::Bool(proxied),
+            case["proxied"],
+            "GET {path}: x-proxied"
+        );
         if let Some(route) = case.get("route") {
             let body = reply.json();
-            assert_eq!((&body["route"], &body["params"]), (route, &case["params"]), "GET {path}");
+            assert_eq!(
+                (&body["route"], &body["params"]),
+                (route, &case["params"]),
+                "GET {path}"
+            );
             if let Some(url) = case.get("url") {
                 assert_eq!(&body["url"], url, "GET {path}");
             }
@@ -42,5 +50,8 @@ async fn the_proxy_answers_in_the_json_error_shape_and_a_rewrite_404_names_the_n
     let reply = request(address, "GET", "/api/blocked").await;
     assert_eq!(reply.json()["error"]["message"], "Blocked by the proxy");
     let reply = request(address, "GET", "/api/v1/nothing").await;
-    assert_eq!(reply.json()["error"]["message"], "No route for GET /api/nothing");
+    assert_eq!(
+        reply.json()["error"]["message"],
+        "No route for GET /api/nothing"
+    );
 }

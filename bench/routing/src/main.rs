@@ -13,12 +13,12 @@
 
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 use fsroute::routing::{Proxy, finish, finish_in_order, finish_with_proxy};
 use tower::ServiceExt;
 

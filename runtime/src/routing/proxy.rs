@@ -206,10 +206,7 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<
-        tower::util::Oneshot<P, Request>,
-        tower::util::Oneshot<Router, Request>,
-    >;
+    type Future = Either<tower::util::Oneshot<P, Request>, tower::util::Oneshot<Router, Request>>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         // Both are cloned per request below, and a clone is ready when called.
