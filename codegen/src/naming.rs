@@ -307,6 +307,32 @@ mod tests {
     }
 
     #[test]
+    fn any_is_documented_as_each_method_the_file_does_not_name() {
+        assert_eq!(
+            documented_methods(&[Method::Post, Method::Any]),
+            [
+                Method::Get,
+                Method::Post,
+                Method::Put,
+                Method::Patch,
+                Method::Delete
+            ]
+        );
+        assert_eq!(
+            documented_methods(&[Method::Options, Method::Any]),
+            [
+                Method::Get,
+                Method::Post,
+                Method::Put,
+                Method::Patch,
+                Method::Delete,
+                Method::Options
+            ]
+        );
+        assert_eq!(documented_methods(&[Method::Get]), [Method::Get]);
+    }
+
+    #[test]
     fn every_verb() {
         let table = table(vec![crate::read::ReadFile {
             contents: crate::read::Contents::Route(crate::route_file::RouteFileAnalysis {

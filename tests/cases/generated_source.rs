@@ -84,6 +84,29 @@ fn proxy_and_any_router_source() {
     }
 }
 
+/// In the OpenAPI document `ANY` is each method the file does not name, described from
+/// the `ANY` handler: an operation is one method.
+#[test]
+fn any_is_described_as_each_method_it_answers() {
+    let root = fixtures().join("any-method");
+    let source = generate_openapi(&root, "()", false);
+    for (method, id) in [
+        ("get", "getMixed"),
+        ("post", "postAnything"),
+        ("put", "putOwnOptions"),
+        ("delete", "deleteMixed"),
+    ] {
+        assert!(
+            source.contains(&format!("\"{method}\", \"{id}\"")),
+            "no {method} {id} in:\n{source}"
+        );
+    }
+    assert!(source.contains("api_anything::ANY"), "{source}");
+    // `GET` of the mixed route is its own handler, not `ANY`.
+    assert!(source.contains("api_mixed::GET"), "{source}");
+    assert!(!source.contains("\"any\""), "{source}");
+}
+
 #[test]
 fn openapi_router_source() {
     let root = fixtures().join("openapi");
