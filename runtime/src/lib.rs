@@ -43,6 +43,8 @@ mod generated;
 pub mod href;
 pub mod layers;
 mod manifest;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod prelude;

@@ -88,11 +88,7 @@ pub fn finish<S>(routes: Router<S>, state: S) -> Router
 where
     S: Clone + Send + Sync + 'static,
 {
-    routes
-        .fallback(no_route)
-        .layer(crate::layers::JsonErrorsLayer)
-        .layer(crate::layers::catch_panic())
-        .with_state(state)
+    finish_in_order([routes], state)
 }
 
 /// [`finish`] for routes that one axum router cannot hold together: `tiers` are tried in
@@ -140,14 +136,38 @@ pub(super) fn routed_in_order<S>(tiers: impl IntoIterator<Item = Router<S>>, sta
 where
     S: Clone + Send + Sync + 'static,
 {
-    let mut tiers: Vec<Router<S>> = tiers.into_iter().collect();
-    let mut rest: Router = tiers
-        .pop()
-        .unwrap_or_default()
-        .fallback(no_route)
-        .with_state(state.clone());
+    let mut tiers: Vec<Router<S>> = tiers.into_iter().map(measured).collect();
+    let mut rest: Router = unmatched(tiers.pop().unwrap_or_default()).with_state(state.clone());
     while let Some(tier) = tiers.pop() {
         rest = tier.fallback_service(rest).with_state(state.clone());
     }
     rest
+}
+
+/// Each route measured under its pattern, once `fsroute::metrics::Prometheus` is
+/// installed (feature `metrics`).
+fn measured<S>(tier: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    #[cfg(feature = "metrics")]
+    if crate::metrics::enabled() && tier.has_routes() {
+        return tier.route_layer(crate::metrics::RouteMetricsLayer::routes());
+    }
+    tier
+}
+
+/// [`no_route`] as the last fallback, measured as unmatched when metrics are on.
+fn unmatched<S>(last: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    #[cfg(feature = "metrics")]
+    if crate::metrics::enabled() {
+        use axum::handler::HandlerWithoutStateExt;
+        use tower::Layer;
+        let counted = crate::metrics::RouteMetricsLayer::unmatched().layer(no_route.into_service());
+        return last.fallback_service(counted);
+    }
+    last.fallback(no_route)
 }
