@@ -19,21 +19,52 @@ use crate::segment::Segment;
 /// The tier of each route, in the order given (Next.js's order: [`Route`]s as the route
 /// table sorts them). Tier 0 is tried first.
 pub fn tiers(routes: &[&Route]) -> Vec<usize> {
-    let patterns: Vec<Vec<UrlPattern<'_>>> = routes.iter().map(|r| r.url_patterns()).collect();
-    let mut tiers = Vec::with_capacity(routes.len());
+    let patterns: Vec<Vec<Vec<Kind<'_>>>> = routes
+        .iter()
+        .map(|route| route.url_patterns().iter().map(kinds).collect())
+        .collect();
+    // Only a pair with a catch-all can be refused, and only an earlier route in a later
+    // tier can push a route down past tier 0 by overlapping it: each route is compared
+    // with those earlier routes only (few in any tree), not with every earlier one.
+    let has_rest: Vec<bool> = patterns
+        .iter()
+        .map(|route| {
+            route
+                .iter()
+                .any(|pattern| pattern.last() == Some(&Kind::Rest))
+        })
+        .collect();
+    let mut tiers: Vec<usize> = Vec::with_capacity(routes.len());
+    let mut with_rest: Vec<usize> = Vec::new();
+    let mut demoted: Vec<usize> = Vec::new();
     for (later, its_patterns) in patterns.iter().enumerate() {
         let mut tier = 0;
-        for (earlier, earlier_patterns) in patterns[..later].iter().enumerate() {
+        let candidates: Box<dyn Iterator<Item = usize>> = if has_rest[later] {
+            Box::new(0..later)
+        } else {
+            Box::new(with_rest.iter().chain(&demoted).copied())
+        };
+        for earlier in candidates {
+            let earlier_patterns = &patterns[earlier];
             let pairs = || {
                 earlier_patterns
                     .iter()
                     .flat_map(|a| its_patterns.iter().map(move |b| (a, b)))
             };
-            if pairs().any(|(a, b)| cannot_sit_beside(a, b)) {
-                tier = tier.max(tiers[earlier] + 1);
-            } else if pairs().any(|(a, b)| can_match_the_same_path(a, b)) {
-                tier = tier.max(tiers[earlier]);
+            if (has_rest[earlier] || has_rest[later])
+                && tiers[earlier] + 1 > tier
+                && pairs().any(|(a, b)| cannot_sit_beside(a, b))
+            {
+                tier = tiers[earlier] + 1;
+            } else if tiers[earlier] > tier && pairs().any(|(a, b)| can_match_the_same_path(a, b)) {
+                tier = tiers[earlier];
             }
+        }
+        if has_rest[later] {
+            with_rest.push(later);
+        }
+        if tier > 0 {
+            demoted.push(later);
         }
         tiers.push(tier);
     }
@@ -64,9 +95,9 @@ fn kinds<'a>(pattern: &UrlPattern<'a>) -> Vec<Kind<'a>> {
 
 /// matchit refuses the pair: after the same prefix, a parameter in one and a catch-all
 /// in the other. (A static segment may sit beside either.)
-fn cannot_sit_beside(a: &UrlPattern<'_>, b: &UrlPattern<'_>) -> bool {
-    for (a, b) in kinds(a).into_iter().zip(kinds(b)) {
-        match (a, b) {
+fn cannot_sit_beside(a: &[Kind<'_>], b: &[Kind<'_>]) -> bool {
+    for (a, b) in a.iter().zip(b) {
+        match (*a, *b) {
             (Kind::Static(x), Kind::Static(y)) if x == y => continue,
             (Kind::Param, Kind::Param) => continue,
             (Kind::Param, Kind::Rest) | (Kind::Rest, Kind::Param) => return true,
@@ -77,9 +108,8 @@ fn cannot_sit_beside(a: &UrlPattern<'_>, b: &UrlPattern<'_>) -> bool {
 }
 
 /// Some path matches both: every place both fix agrees, and their lengths can meet.
-fn can_match_the_same_path(a: &UrlPattern<'_>, b: &UrlPattern<'_>) -> bool {
-    let (a, b) = (kinds(a), kinds(b));
-    for (x, y) in a.iter().zip(&b) {
+fn can_match_the_same_path(a: &[Kind<'_>], b: &[Kind<'_>]) -> bool {
+    for (x, y) in a.iter().zip(b) {
         match (x, y) {
             (Kind::Rest, _) | (_, Kind::Rest) => break,
             (Kind::Static(x), Kind::Static(y)) if x != y => return false,
@@ -92,7 +122,7 @@ fn can_match_the_same_path(a: &UrlPattern<'_>, b: &UrlPattern<'_>) -> bool {
         Some(Kind::Rest) => (kinds.len(), usize::MAX),
         _ => (kinds.len(), kinds.len()),
     };
-    let ((a_min, a_max), (b_min, b_max)) = (lengths(&a), lengths(&b));
+    let ((a_min, a_max), (b_min, b_max)) = (lengths(a), lengths(b));
     a_min.max(b_min) <= a_max.min(b_max)
 }
 

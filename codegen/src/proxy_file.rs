@@ -120,7 +120,7 @@ fn string_literals(expr: &syn::Expr) -> Option<Vec<String>> {
 }
 
 /// What is wrong with one `MATCHER` pattern, by the rules of the runtime's
-/// `fsroute::routing::PathMatcher` (the tests hold the two together): a path from `/`,
+/// `fsroute::routing::PathMatcher` (each is tested with the same bad patterns): a path from `/`,
 /// literal segments, `:name`, and at the end `:name?`, `:name*` or `:name+`.
 pub fn matcher_problem(pattern: &str) -> Option<String> {
     let Some(rest) = pattern.strip_prefix('/') else {

@@ -187,7 +187,13 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
     // Next.js's order on axum's router: a catch-all beside a `[param]` goes to a later
     // tier, tried when no route of the tiers before it matches (see `match_order`).
     let routed_routes: Vec<&Route> = routed.iter().map(|&(route, _)| route).collect();
-    let tier_of = crate::match_order::tiers(&routed_routes);
+    let route_tiers = crate::match_order::tiers(&routed_routes);
+    // One tier per entry: entries are the routed routes' paths, in the same order.
+    let tier_of: Vec<usize> = routed_routes
+        .iter()
+        .zip(&route_tiers)
+        .flat_map(|(route, &tier)| std::iter::repeat_n(tier, route.url_patterns().len()))
+        .collect();
     let tier_count = tier_of.iter().max().map_or(1, |&highest| highest + 1);
     let tier_names: Vec<String> = (0..tier_count)
         .map(|tier| match tier {
@@ -198,13 +204,9 @@ pub fn emit(table: &RouteTable, options: &EmitOptions<'_>) -> String {
     for (tier, name) in tier_names.iter().enumerate() {
         let in_tier: Vec<&(String, &Route, &str)> = entries
             .iter()
-            .filter(|(_, route, _)| {
-                let index = routed_routes
-                    .iter()
-                    .position(|r| std::ptr::eq(*r, *route))
-                    .expect("entries come from routed routes");
-                tier_of[index] == tier
-            })
+            .zip(&tier_of)
+            .filter(|&(_, &entry_tier)| entry_tier == tier)
+            .map(|(entry, _)| entry)
             .collect();
         if tier == 1 {
             out.push_str(
