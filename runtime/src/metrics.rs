@@ -9,11 +9,14 @@
 //! | --- | --- | --- |
 //! | `http_server_request_duration_seconds` (`http.server.request.duration`) | histogram | `http_route`, `http_request_method`, `http_response_status_code` |
 //! | `http_server_active_requests` (`http.server.active_requests`) | gauge | `http_route`, `http_request_method` |
+//! | `fsroute_revalidate_requests_total` | counter | `http_route`, `cache` (`hit`, `miss`, `bypass`) |
+//! | `process_resident_memory_bytes`, `process_open_fds`, `process_cpu_seconds_total`, … | gauges, counter | — |
 //!
 //! Call [`Prometheus::install`] once, before building the router: generated routers (and
 //! [`finish`](crate::routing::finish)) measure their routes only when it was called, so
-//! an app without metrics pays nothing. Serve [`Prometheus::render`] where Prometheus
-//! scrapes (the template: `GET /metrics`).
+//! an app without metrics pays nothing. Serve the text where Prometheus scrapes with a
+//! [`MetricsEndpoint`]: on the app's own router ([`MetricsEndpoint::mount`]), or on a port of
+//! its own ([`MetricsEndpoint::router`]), optionally behind a bearer token.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -23,12 +26,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use std::sync::Arc;
+
+use axum::Router;
 use axum::extract::{MatchedPath, Request};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
-use http::Method;
+use http::{HeaderValue, Method, StatusCode, header};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use subtle::ConstantTimeEq;
 use tower::{Layer, Service};
+
+use crate::ApiError;
 
 /// `http.server.request.duration`, in seconds.
 pub const REQUEST_DURATION: &str = "http_server_request_duration_seconds";
@@ -36,6 +45,12 @@ pub const REQUEST_DURATION: &str = "http_server_request_duration_seconds";
 pub const ACTIVE_REQUESTS: &str = "http_server_active_requests";
 /// The `http_route` of a request that matched no route.
 pub const UNMATCHED: &str = "unmatched";
+/// A `REVALIDATE` route's GET requests by what the cache did: `cache` is `hit` (answered
+/// from the cache), `miss` (the handler ran) or `bypass` (`Authorization` or `Cookie`, or
+/// the cache was full: the handler ran and nothing was stored).
+pub const REVALIDATE_REQUESTS: &str = "fsroute_revalidate_requests_total";
+/// The `Content-Type` of Prometheus's text exposition format.
+pub const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// OpenTelemetry's recommended boundaries for `http.server.request.duration`, in
 /// seconds.
@@ -50,6 +65,7 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 #[derive(Clone)]
 pub struct Prometheus {
     handle: PrometheusHandle,
+    process: Arc<metrics_process::Collector>,
 }
 
 impl Prometheus {
@@ -72,12 +88,118 @@ impl Prometheus {
         });
         let handle = installed.clone()?;
         ENABLED.store(true, Ordering::Release);
-        Ok(Prometheus { handle })
+        let process = metrics_process::Collector::default();
+        process.describe();
+        Ok(Prometheus {
+            handle,
+            process: Arc::new(process),
+        })
     }
 
-    /// Everything recorded, in Prometheus's text format.
+    /// Everything recorded, in Prometheus's text format, with the process's memory, file
+    /// descriptors and CPU time read now.
     pub fn render(&self) -> String {
+        self.process.collect();
         self.handle.render()
+    }
+
+    /// `GET /metrics` serving [`render`](Self::render), open to anyone until
+    /// [`bearer_token`](MetricsEndpoint::bearer_token) is set.
+    pub fn endpoint(&self) -> MetricsEndpoint {
+        MetricsEndpoint {
+            prometheus: self.clone(),
+            path: "/metrics".to_string(),
+            token: None,
+        }
+    }
+}
+
+/// Where Prometheus scrapes: a `GET` route answering [`Prometheus::render`] as
+/// [`TEXT_FORMAT`]. Mount it on the app's router with [`mount`](Self::mount), before the
+/// app-wide layers (`AppLayers`: request IDs, compression) so they apply to it too; it is
+/// not counted as a route of the app. Or serve [`router`](Self::router) on a port of its
+/// own, which only Prometheus reaches.
+///
+/// ```
+/// # async fn run() -> Result<(), String> {
+/// let prometheus = fsroute::metrics::Prometheus::install()?;
+/// let endpoint = prometheus.endpoint().bearer_token("s3cret-token");
+/// let app: axum::Router = endpoint.mount(axum::Router::new());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct MetricsEndpoint {
+    prometheus: Prometheus,
+    path: String,
+    token: Option<Arc<[u8]>>,
+}
+
+impl MetricsEndpoint {
+    /// Where it answers; `/metrics` unless set.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Answer only requests with `Authorization: Bearer <token>`; any other gets a JSON
+    /// 401 with `WWW-Authenticate: Bearer`. Prometheus sends it with
+    /// `authorization: { credentials: <token> }` in its scrape config.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into().into_bytes().into());
+        self
+    }
+
+    /// `app` with the endpoint added as a route.
+    pub fn mount<S>(&self, app: Router<S>) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let endpoint = self.clone();
+        app.route(
+            &self.path,
+            axum::routing::get(move |request: Request| {
+                let endpoint = endpoint.clone();
+                async move { endpoint.answer(&request) }
+            }),
+        )
+    }
+
+    /// A router with the endpoint alone (JSON 404 for any other path), to serve on a port
+    /// of its own. Not measured itself: scrapes are not the app's traffic.
+    pub fn router(&self) -> Router {
+        self.mount(Router::new()).fallback(crate::routing::no_route)
+    }
+
+    fn answer(&self, request: &Request) -> Response {
+        if let Some(token) = &self.token {
+            let presented = request
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "));
+            // In constant time, so response timing tells nothing about the token.
+            let allowed = presented.is_some_and(|given| bool::from(given.ct_eq(token)));
+            if !allowed {
+                return ApiError::unauthorized("the metrics need `Authorization: Bearer <token>`")
+                    .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+                    .into_response();
+            }
+        }
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT))],
+            self.prometheus.render(),
+        )
+            .into_response()
+    }
+}
+
+/// What the `REVALIDATE` cache did for one request to `route`; nothing unless
+/// [`Prometheus::install`] was called.
+pub(crate) fn record_revalidate(route: Option<&MatchedPath>, cache: &'static str) {
+    if enabled() {
+        let route = route.map_or(UNMATCHED, MatchedPath::as_str).to_string();
+        metrics::counter!(REVALIDATE_REQUESTS, "http_route" => route, "cache" => cache)
+            .increment(1);
     }
 }
 

@@ -122,3 +122,112 @@ async fn unknown_paths_share_one_series() {
     );
     assert!(unmatched >= Some(2_000), "{text}");
 }
+
+/// The value of the `REVALIDATE` counter with these labels.
+fn revalidate_count(text: &str, route: &str, cache: &str) -> Option<u64> {
+    text.lines()
+        .filter(|line| line.starts_with("fsroute_revalidate_requests_total{"))
+        .find(|line| {
+            line.contains(&format!("http_route=\"{route}\""))
+                && line.contains(&format!("cache=\"{cache}\""))
+        })
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+}
+
+#[tokio::test]
+async fn revalidate_hits_misses_and_bypasses_are_counted_by_route() {
+    let prometheus = Prometheus::install().unwrap();
+    let client = TestClient::new(finish(
+        Router::new()
+            .route("/feed/{page}", get(user))
+            .route_layer(fsroute::layers::Revalidate::seconds(60)),
+        (),
+    ));
+    for path in ["/feed/1", "/feed/1", "/feed/1", "/feed/2"] {
+        assert_eq!(client.get(path).await.status(), 200);
+    }
+    let signed_in = client.get("/feed/1").bearer("token").await;
+    assert_eq!(signed_in.header("x-fsroute-cache"), None);
+
+    let text = prometheus.render();
+    assert_eq!(
+        revalidate_count(&text, "/feed/{page}", "miss"),
+        Some(2),
+        "{text}"
+    );
+    assert_eq!(
+        revalidate_count(&text, "/feed/{page}", "hit"),
+        Some(2),
+        "{text}"
+    );
+    assert_eq!(
+        revalidate_count(&text, "/feed/{page}", "bypass"),
+        Some(1),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_endpoint_serves_the_text_format_behind_its_token() {
+    let prometheus = Prometheus::install().unwrap();
+    let endpoint = prometheus.endpoint().bearer_token("scrape-token-1");
+    let client =
+        TestClient::new(endpoint.mount(finish(Router::new().route("/known", get(user)), ())));
+    assert_eq!(client.get("/known").await.status(), 200);
+
+    let anonymous = client.get("/metrics").await;
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(anonymous.error_code(), Some("UNAUTHORIZED"));
+    assert_eq!(
+        client
+            .get("/metrics")
+            .bearer("scrape-token-2")
+            .await
+            .status(),
+        401
+    );
+
+    let scraped = client.get("/metrics").bearer("scrape-token-1").await;
+    assert_eq!(scraped.status(), 200);
+    assert_eq!(
+        scraped.header("content-type"),
+        Some(fsroute::metrics::TEXT_FORMAT)
+    );
+    let text = scraped.text();
+    assert!(
+        count(
+            text,
+            &[
+                ("http_route", "/known"),
+                ("http_response_status_code", "200")
+            ]
+        ) >= Some(1),
+        "{text}"
+    );
+    // The endpoint is not a route of the app: scrapes are not counted as traffic.
+    assert!(!text.contains("http_route=\"/metrics\""), "{text}");
+    // The process's own figures, read at each scrape.
+    #[cfg(target_os = "linux")]
+    for name in [
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "process_cpu_seconds_total",
+    ] {
+        let value: f64 = text
+            .lines()
+            .find(|line| line.starts_with(&format!("{name} ")))
+            .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name}:\n{text}"));
+        if name != "process_cpu_seconds_total" {
+            assert!(value > 0.0, "{name} = {value}");
+        }
+    }
+
+    // On a port of its own: the endpoint alone, and its scrapes not counted either.
+    let own_port = TestClient::new(prometheus.endpoint().router());
+    assert_eq!(own_port.get("/metrics").await.status(), 200);
+    assert_eq!(own_port.get("/known").await.status(), 404);
+    let text = own_port.get("/metrics").await.text().to_string();
+    assert!(!text.contains("http_route=\"/metrics\""), "{text}");
+}

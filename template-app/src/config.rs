@@ -1,5 +1,6 @@
 //! Configuration from the environment, with defaults that work on a laptop.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -63,6 +64,86 @@ pub struct Config {
     /// `IDLE_TIMEOUT`, `BODY_READ_TIMEOUT`, `MIN_BODY_RATE`, `MAX_CONNECTIONS`,
     /// `MAX_IN_FLIGHT`, `SHUTDOWN_TIMEOUT`, `HTTP2` (`fsroute::serve::ServeConfig`).
     pub serve: fsroute::serve::ServeConfig,
+    /// `METRICS`, `METRICS_TOKEN`, `METRICS_ADDR`: Prometheus's `GET /metrics`.
+    pub metrics: MetricsConfig,
+}
+
+/// Where and to whom `GET /metrics` answers (docs/observability.md).
+#[derive(Clone, Default)]
+pub struct MetricsConfig {
+    /// `METRICS` (`on`, the default, or `off`): measure requests by route and serve them.
+    pub enabled: bool,
+    /// `METRICS_TOKEN`: answer only `Authorization: Bearer <token>`; at least
+    /// [`MIN_METRICS_TOKEN_BYTES`] long.
+    pub token: Option<String>,
+    /// `METRICS_ADDR` (for example `127.0.0.1:9464`): serve `/metrics` on this address
+    /// only, not on the API's port, so a private interface or port can be given to
+    /// Prometheus alone.
+    pub addr: Option<SocketAddr>,
+}
+
+/// The shortest `METRICS_TOKEN` accepted: a short one could be guessed by trying.
+pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
+
+// Never print the token.
+impl std::fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsConfig")
+            .field("enabled", &self.enabled)
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl MetricsConfig {
+    /// From `METRICS`, `METRICS_TOKEN` and `METRICS_ADDR`, or the one-line reason not.
+    pub fn from_vars(
+        metrics: Option<&str>,
+        token: Option<String>,
+        addr: Option<&str>,
+    ) -> Result<MetricsConfig, String> {
+        let enabled = match metrics
+            .map(|value| value.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("on" | "1" | "true" | "yes") => true,
+            Some("off" | "0" | "false" | "no") => false,
+            Some(other) => {
+                return Err(format!(
+                    "METRICS={other} is not one of on, off (or 1, true, yes, 0, false, no)"
+                ));
+            }
+        };
+        if let Some(short) = token.as_ref().filter(|t| t.len() < MIN_METRICS_TOKEN_BYTES) {
+            return Err(format!(
+                "METRICS_TOKEN is {} bytes long; give at least {MIN_METRICS_TOKEN_BYTES} \
+                 random bytes (`openssl rand -hex 24`)",
+                short.len()
+            ));
+        }
+        let addr = addr
+            .map(|text| {
+                text.trim().parse().map_err(|_| {
+                    format!(
+                        "METRICS_ADDR={text} is not an address: give host:port, like 127.0.0.1:9464"
+                    )
+                })
+            })
+            .transpose()?;
+        if !enabled && (token.is_some() || addr.is_some()) {
+            return Err(
+                "METRICS=off, but METRICS_TOKEN or METRICS_ADDR is set: remove them, or turn \
+                 METRICS on"
+                    .to_string(),
+            );
+        }
+        Ok(MetricsConfig {
+            enabled,
+            token,
+            addr,
+        })
+    }
 }
 
 /// How much one user may keep in uploads.
@@ -240,6 +321,11 @@ impl Config {
             upload_rate_per_minute: rate("UPLOAD_RATE_PER_MINUTE", 20)?,
             chat_streams_per_user: rate("CHAT_STREAMS_PER_USER", 2)?,
             serve: fsroute::serve::ServeConfig::from_env()?,
+            metrics: MetricsConfig::from_vars(
+                var("METRICS").as_deref(),
+                var("METRICS_TOKEN"),
+                var("METRICS_ADDR").as_deref(),
+            )?,
             trust_forwarded_for: match var("TRUST_FORWARDED_FOR").as_deref().map(str::trim) {
                 None | Some("0" | "false" | "no") => false,
                 Some("1" | "true" | "yes") => true,
@@ -283,6 +369,8 @@ impl Config {
             upload_rate_per_minute: 1_000,
             chat_streams_per_user: 2,
             serve: fsroute::serve::ServeConfig::default(),
+            // The recorder is the process's: a test that wants it turns it on.
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -315,6 +403,59 @@ fn token_ttl(text: Option<String>) -> Result<Duration, String> {
                  (30 days)"
             )
         })
+}
+
+#[cfg(test)]
+mod metrics_config_tests {
+    use super::MetricsConfig;
+
+    #[test]
+    fn metrics_settings_are_checked_with_one_line_errors() {
+        let default = MetricsConfig::from_vars(None, None, None).unwrap();
+        assert!(default.enabled && default.token.is_none() && default.addr.is_none());
+        assert!(
+            !MetricsConfig::from_vars(Some("off"), None, None)
+                .unwrap()
+                .enabled
+        );
+        let own_port =
+            MetricsConfig::from_vars(None, Some("a".repeat(16)), Some("127.0.0.1:9464")).unwrap();
+        assert_eq!(own_port.addr.unwrap().port(), 9464);
+        assert!(
+            !format!("{own_port:?}").contains("aaaa"),
+            "the token was printed"
+        );
+        for (metrics, token, addr, says) in [
+            (
+                Some("maybe"),
+                None,
+                None,
+                "METRICS=maybe is not one of on, off",
+            ),
+            (
+                None,
+                Some("short".to_string()),
+                None,
+                "METRICS_TOKEN is 5 bytes long",
+            ),
+            (
+                None,
+                None,
+                Some(":9464"),
+                "METRICS_ADDR=:9464 is not an address",
+            ),
+            (
+                Some("off"),
+                None,
+                Some("127.0.0.1:9464"),
+                "METRICS=off, but",
+            ),
+        ] {
+            let error = MetricsConfig::from_vars(metrics, token, addr).unwrap_err();
+            assert!(error.starts_with(says), "{error}");
+            assert!(!error.contains('\n'), "{error}");
+        }
+    }
 }
 
 #[cfg(test)]

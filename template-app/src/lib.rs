@@ -20,6 +20,7 @@ pub mod streams;
 pub mod uploads;
 pub mod users;
 
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -56,6 +57,33 @@ pub struct AppState {
     pub upload_limiter: Arc<rate_limit::UserLimiter>,
     /// Chat replies streaming to each user now (per replica).
     pub chat_streams: Arc<streams::StreamSlots>,
+    /// Prometheus's `GET /metrics`, when `METRICS` is on.
+    pub metrics: Option<Metrics>,
+}
+
+/// Where `GET /metrics` is served: on the API's port, or on `METRICS_ADDR` alone.
+#[derive(Clone)]
+pub struct Metrics {
+    pub endpoint: fsroute::metrics::MetricsEndpoint,
+    /// `METRICS_ADDR`: `main` serves the endpoint there, and the API's port does not.
+    pub own_addr: Option<SocketAddr>,
+}
+
+impl Metrics {
+    /// Installs the process's recorder, so that the router built next measures its routes.
+    fn start(config: &config::MetricsConfig) -> Result<Option<Metrics>, String> {
+        if !config.enabled {
+            return Ok(None);
+        }
+        let mut endpoint = fsroute::metrics::Prometheus::install()?.endpoint();
+        if let Some(token) = &config.token {
+            endpoint = endpoint.bearer_token(token.clone());
+        }
+        Ok(Some(Metrics {
+            endpoint,
+            own_addr: config.addr,
+        }))
+    }
 }
 
 impl AppState {
@@ -91,6 +119,7 @@ impl AppState {
             ));
         }
         Ok(AppState {
+            metrics: Metrics::start(&config.metrics)?,
             db,
             tokens: auth::Tokens::new(&secret, config.jwt_ttl, &config.jwt_issuer),
             data_dir: config.data_dir.clone(),
@@ -140,13 +169,23 @@ pub fn check_query_text(parameter: &str, value: &str) -> Result<(), fsroute::Api
 }
 
 /// The whole app, ready to serve or to test with `fsroute::test::TestClient`: the
-/// generated router inside the app-wide layers (request IDs, request logs, CORS,
-/// compression, body limit). Change them here.
+/// generated router and `GET /metrics` (unless that has a port of its own) inside the
+/// app-wide layers (request IDs, request logs, CORS, compression, body limit). Change
+/// them here.
 pub fn app(state: AppState) -> axum::Router {
+    let cors_layer = cors(&state.cors_origins);
+    let metrics = state
+        .metrics
+        .clone()
+        .filter(|metrics| metrics.own_addr.is_none());
+    let mut router = routes::router(state);
+    if let Some(metrics) = metrics {
+        router = metrics.endpoint.mount(router);
+    }
     let router = AppLayers::new()
-        .cors(cors(&state.cors_origins))
+        .cors(cors_layer)
         .body_limit(DEFAULT_BODY_LIMIT)
-        .apply(routes::router(state));
+        .apply(router);
     with_security_headers(router)
 }
 

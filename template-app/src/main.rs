@@ -85,6 +85,25 @@ async fn run() -> ExitCode {
         }
     };
     let address = listener.local_addr().unwrap_or(address);
+    let metrics_server = match serve_metrics_alone(&state).await {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let metrics_open_to_all = state
+        .metrics
+        .as_ref()
+        .is_some_and(|metrics| metrics.own_addr.is_none())
+        && config.metrics.token.is_none()
+        && !address.ip().is_loopback();
+    if metrics_open_to_all {
+        tracing::warn!(
+            "GET /metrics is open to anyone who can reach {address}: set METRICS_TOKEN, or \
+             METRICS_ADDR to serve it on a private address (docs/observability.md)"
+        );
+    }
     println!("Routes:\n{}", fsroute::route_table(routes::ROUTES));
     // Never the password: this line goes to journald, container logs and CI logs.
     println!(
@@ -93,6 +112,9 @@ async fn run() -> ExitCode {
     );
     // Tests read this line to find the port.
     println!("listening on http://{address}");
+    if let Some(metrics_address) = metrics_server {
+        println!("metrics on http://{metrics_address}/metrics");
+    }
 
     // Timeouts, connection and request caps, graceful shutdown: docs/deploying.md. The
     // peer address reaches handlers as `ConnectInfo` (the rate limits key on it).
@@ -119,6 +141,29 @@ async fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// With `METRICS_ADDR`, `GET /metrics` on that address alone, served beside the API
+/// until the process ends; the address it got (the port may be 0 in tests).
+async fn serve_metrics_alone(state: &AppState) -> Result<Option<SocketAddr>, String> {
+    let Some((endpoint, address)) = state
+        .metrics
+        .as_ref()
+        .and_then(|metrics| Some((metrics.endpoint.clone(), metrics.own_addr?)))
+    else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|err| format!("cannot listen on METRICS_ADDR={address}: {err}"))?;
+    let address = listener.local_addr().unwrap_or(address);
+    let server = fsroute::serve::Server::new(listener, endpoint.router());
+    tokio::spawn(async move {
+        if let Err(err) = server.run().await {
+            tracing::error!("the metrics server failed: {err}");
+        }
+    });
+    Ok(Some(address))
 }
 
 /// `create-admin EMAIL [NAME]`: makes an admin out of band, before or while the API

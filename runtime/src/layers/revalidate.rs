@@ -107,10 +107,34 @@ pub struct RevalidateService<S> {
     config: Revalidate,
 }
 
+/// Whether a GET may be answered from the cache: not when it carries credentials.
 fn cacheable(request: &Request) -> bool {
-    request.method() == Method::GET
-        && !request.headers().contains_key(header::AUTHORIZATION)
+    !request.headers().contains_key(header::AUTHORIZATION)
         && !request.headers().contains_key(header::COOKIE)
+}
+
+/// Counts what the cache did under the route's pattern (feature `metrics`).
+#[derive(Clone)]
+struct Outcome {
+    #[cfg(feature = "metrics")]
+    route: Option<axum::extract::MatchedPath>,
+}
+
+impl Outcome {
+    fn of(_request: &Request) -> Outcome {
+        Outcome {
+            #[cfg(feature = "metrics")]
+            route: crate::metrics::enabled()
+                .then(|| _request.extensions().get::<axum::extract::MatchedPath>())
+                .flatten()
+                .cloned(),
+        }
+    }
+
+    fn record(&self, _cache: &'static str) {
+        #[cfg(feature = "metrics")]
+        crate::metrics::record_revalidate(self.route.as_ref(), _cache);
+    }
 }
 
 impl<S> Service<Request> for RevalidateService<S>
@@ -130,7 +154,12 @@ where
         // The clone is the one to call later; `self.inner` was made ready for this call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
+        if request.method() != Method::GET {
+            return Box::pin(inner.call(request));
+        }
+        let outcome = Outcome::of(&request);
         if !cacheable(&request) {
+            outcome.record("bypass");
             return Box::pin(inner.call(request));
         }
         let key = request
@@ -141,6 +170,7 @@ where
         let config = self.config.clone();
         Box::pin(async move {
             let Some(slot) = config.slot(&key) else {
+                outcome.record("bypass");
                 return inner.call(request).await;
             };
             // Held while the handler runs: a burst of misses for one URL waits here and
@@ -148,8 +178,10 @@ where
             let mut entry = slot.lock().await;
             let now = Instant::now();
             if let Some(cached) = entry.as_ref().filter(|cached| cached.expires > now) {
+                outcome.record("hit");
                 return Ok(respond(cached, now, "HIT"));
             }
+            outcome.record("miss");
             let response = inner.call(request).await?;
             if response.status() != StatusCode::OK {
                 return Ok(response);
