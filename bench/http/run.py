@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""HTTP throughput: the fsroute-generated router, the same handlers wired by hand, and
-the same API as Next.js route handlers, measured side by side in one run.
+"""HTTP throughput: the fsroute-generated router (with and without metrics by route),
+the same handlers wired by hand, and the same API as Next.js route handlers, measured side
+by side in one run.
 
-    python3 bench/http/run.py [--seconds 5] [--rounds 3] [--connections 64]
+    python3 bench/http/run.py [--seconds 5] [--rounds 3] [--connections 64] [--no-nextjs]
 
 Builds everything, checks that every contestant answers every endpoint alike, then runs
 wrk against each contestant in turn (the order rotates every round), and prints one
@@ -60,10 +61,11 @@ def ensure_tools():
             sys.exit(f"error: `{tool}` is needed for this benchmark")
 
 
-def build():
+def build(nextjs):
     run(["cargo", "build", "--release", "-q", "-p", "bench-http"])
-    run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NEXT_DIR)
-    run(["npx", "next", "build"], cwd=NEXT_DIR, stdout=subprocess.DEVNULL)
+    if nextjs:
+        run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NEXT_DIR)
+        run(["npx", "next", "build"], cwd=NEXT_DIR, stdout=subprocess.DEVNULL)
 
 
 def pinning():
@@ -136,10 +138,12 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_servers(control):
+def start_servers(control, nextjs):
     binary = ROOT / "target" / "release" / "bench-server"
     servers = []
-    for name in ("generated", "handwritten"):
+    # `generated-metrics`: the same router measured by route (fsroute::metrics), as the
+    # template app runs by default; its ratio to `generated` is the cost of the metrics.
+    for name in ("generated", "generated-metrics", "handwritten"):
         port = free_port()
         servers.append(Server(name, [str(binary), name, str(port)], ROOT, port))
     if control:
@@ -147,10 +151,11 @@ def start_servers(control):
         # the first shows the noise floor of this machine.
         port = free_port()
         servers.append(Server("handwritten-again", [str(binary), "handwritten", str(port)], ROOT, port))
-    port = free_port()
-    servers.append(
-        Server("nextjs", ["npx", "next", "start", "-H", "127.0.0.1", "-p", str(port)], NEXT_DIR, port)
-    )
+    if nextjs:
+        port = free_port()
+        servers.append(
+            Server("nextjs", ["npx", "next", "start", "-H", "127.0.0.1", "-p", str(port)], NEXT_DIR, port)
+        )
     return servers
 
 
@@ -275,18 +280,28 @@ def report(servers, results, memory, args):
                 f"{m['errors']} | {'—' if server.name == 'generated' else f'{ratio:.2f}×'} |"
             )
         control = medians.get("handwritten-again")
+        nextjs = medians.get("nextjs")
         ratios[name] = (
             medians["generated"]["rps"] / medians["handwritten"]["rps"],
-            medians["generated"]["rps"] / medians["nextjs"]["rps"],
+            medians["generated"]["rps"] / nextjs["rps"] if nextjs else None,
+            medians["generated-metrics"]["rps"] / medians["generated"]["rps"],
             control["rps"] / medians["handwritten"]["rps"] if control else None,
         )
-    has_control = any(r[2] is not None for r in ratios.values())
-    header = "| endpoint | generated / hand-written | generated / Next.js |"
+    has_nextjs = any(r[1] is not None for r in ratios.values())
+    has_control = any(r[3] is not None for r in ratios.values())
+    header = "| endpoint | generated / hand-written |"
+    if has_nextjs:
+        header += " generated / Next.js |"
+    header += " metrics on / off |"
     if has_control:
         header += " control: hand-written / hand-written |"
-    lines += ["", header, "| --- | ---: | ---: |" + (" ---: |" if has_control else "")]
-    for name, (hand, nextjs, control) in ratios.items():
-        row = f"| {name} | {hand:.3f} | {nextjs:.1f}× |"
+    columns = 2 + has_nextjs + has_control
+    lines += ["", header, "| --- |" + " ---: |" * columns]
+    for name, (hand, nextjs, metrics, control) in ratios.items():
+        row = f"| {name} | {hand:.3f} |"
+        if has_nextjs:
+            row += f" {nextjs:.1f}× |"
+        row += f" {metrics:.3f} |"
         if has_control:
             row += f" {control:.3f} |"
         lines.append(row)
@@ -306,12 +321,16 @@ def main():
         "--control", action="store_true",
         help="also run the hand-written router a second time, to show the noise floor",
     )
+    parser.add_argument(
+        "--no-nextjs", action="store_true",
+        help="leave Next.js out (no npm, no Next.js build): the Rust contestants only",
+    )
     args = parser.parse_args()
 
     ensure_tools()
     if not args.no_build:
-        build()
-    servers = start_servers(args.control)
+        build(not args.no_nextjs)
+    servers = start_servers(args.control, not args.no_nextjs)
     try:
         correctness_pass(servers)
         results = measure(servers, args.seconds, args.rounds, args.connections)

@@ -1,4 +1,6 @@
-//! `bench-server generated|handwritten PORT`: serves one of the two routers on 127.0.0.1.
+//! `bench-server generated|generated-metrics|handwritten PORT`: serves one of the routers
+//! on 127.0.0.1. `generated-metrics` is the generated router measured by route for
+//! Prometheus (`fsroute::metrics`, as the template app runs by default), with `/metrics`.
 
 #[tokio::main]
 async fn main() {
@@ -7,9 +9,14 @@ async fn main() {
     let port = args.next().unwrap_or_else(|| "0".to_string());
     let app = match which.as_str() {
         "generated" => bench_http::generated(),
+        "generated-metrics" => {
+            // Before the router is built: routers measure only once it is installed.
+            let prometheus = fsroute::metrics::Prometheus::install().expect("one recorder");
+            prometheus.endpoint().mount(bench_http::generated())
+        }
         "handwritten" => bench_http::handwritten(),
         _ => {
-            eprintln!("usage: bench-server generated|handwritten PORT");
+            eprintln!("usage: bench-server generated|generated-metrics|handwritten PORT");
             std::process::exit(2);
         }
     };
