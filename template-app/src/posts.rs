@@ -158,6 +158,7 @@ fn from_row(row: PostRow) -> Post {
 }
 
 /// A post the viewer may see.
+#[tracing::instrument(name = "SELECT posts", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn find_visible(db: &Db, id: i64, viewer: &User) -> Result<Option<Post>, ApiError> {
     let row: Option<PostRow> =
         sqlx::query_as(concat!(select!(), " WHERE ", visible!(), " AND p.id = $3"))
@@ -170,6 +171,7 @@ pub async fn find_visible(db: &Db, id: i64, viewer: &User) -> Result<Option<Post
 }
 
 /// One page of the posts the viewer may see, newest first, optionally with a tag.
+#[tracing::instrument(name = "SELECT posts", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn list_visible(
     db: &Db,
     viewer: &User,
@@ -231,6 +233,7 @@ pub struct PostChanges<'a> {
 }
 
 /// Creates a post with its tags: the post, any new tags and the links, or nothing.
+#[tracing::instrument(name = "INSERT posts", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn create(db: &Db, author_id: i64, changes: PostChanges<'_>) -> Result<i64, ApiError> {
     let mut tx = db.write().await?;
     let id: i64 = sqlx::query_scalar(
@@ -252,6 +255,7 @@ pub async fn create(db: &Db, author_id: i64, changes: PostChanges<'_>) -> Result
 }
 
 /// Updates a post and, when given, replaces its tags, in one transaction.
+#[tracing::instrument(name = "UPDATE posts", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn update(db: &Db, id: i64, changes: PostChanges<'_>) -> Result<(), ApiError> {
     let mut tx = db.write().await?;
     sqlx::query(
@@ -341,6 +345,7 @@ async fn link_tags(
     Ok(())
 }
 
+#[tracing::instrument(name = "SELECT posts", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn author_of(db: &Db, id: i64) -> Result<Option<i64>, ApiError> {
     Ok(
         sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
@@ -350,6 +355,7 @@ pub async fn author_of(db: &Db, id: i64) -> Result<Option<i64>, ApiError> {
     )
 }
 
+#[tracing::instrument(name = "DELETE posts", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn delete(db: &Db, id: i64) -> Result<(), ApiError> {
     let mut write = db.write().await?;
     sqlx::query("DELETE FROM posts WHERE id = $1")

@@ -30,6 +30,7 @@ pub struct Usage {
     pub files: u64,
 }
 
+#[tracing::instrument(name = "SELECT uploads", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn usage(db: &Db, owner_id: i64) -> Result<Usage, ApiError> {
     let (files, bytes): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM uploads WHERE owner_id = $1",
@@ -45,6 +46,7 @@ pub async fn usage(db: &Db, owner_id: i64) -> Result<Usage, ApiError> {
 
 /// Before reading an upload's body: a 413 when the user has no room left at all, so a
 /// full account does not even send its 5 MiB.
+#[tracing::instrument(name = "SELECT uploads", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn check_room(db: &Db, owner_id: i64, quota: UploadQuota) -> Result<(), ApiError> {
     let used = usage(db, owner_id).await?;
     if used.files >= quota.files || used.bytes >= quota.bytes {
@@ -57,6 +59,7 @@ pub async fn check_room(db: &Db, owner_id: i64, quota: UploadQuota) -> Result<()
 /// then removes the file). The check and the insert are one statement, so two uploads
 /// at once cannot both take the last room: SQLite runs it under its one write lock, and
 /// PostgreSQL first locks the owner's row, so that the owner's uploads take turns.
+#[tracing::instrument(name = "INSERT uploads", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn record(
     db: &Db,
     owner_id: i64,
@@ -120,6 +123,7 @@ fn quota_exceeded(wanted: Usage, quota: UploadQuota) -> ApiError {
     }))
 }
 
+#[tracing::instrument(name = "SELECT uploads", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn find(db: &Db, name: &str) -> Result<Option<Upload>, ApiError> {
     Ok(sqlx::query_as(
         "SELECT name, owner_id, size, content_type, created_at FROM uploads WHERE name = $1",
@@ -130,6 +134,7 @@ pub async fn find(db: &Db, name: &str) -> Result<Option<Upload>, ApiError> {
 }
 
 /// Whether a row was there to delete.
+#[tracing::instrument(name = "DELETE uploads", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn forget(db: &Db, name: &str) -> Result<bool, ApiError> {
     let mut write = db.write().await?;
     let result = sqlx::query("DELETE FROM uploads WHERE name = $1")

@@ -67,6 +67,7 @@ macro_rules! columns {
     };
 }
 
+#[tracing::instrument(name = "SELECT users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn find(db: &Db, id: i64) -> Result<Option<User>, ApiError> {
     Ok(
         sqlx::query_as(concat!("SELECT ", columns!(), " FROM users WHERE id = $1"))
@@ -84,6 +85,7 @@ pub struct Credentials {
 }
 
 /// The account with this email, for a sign-in or a current-password check.
+#[tracing::instrument(name = "SELECT users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<Credentials>, ApiError> {
     type Row = (i64, String, String, String, String, String, i64);
     let row: Option<Row> = sqlx::query_as(
@@ -109,6 +111,7 @@ pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<Credentials
 }
 
 /// The user a token names, with the account's current token version.
+#[tracing::instrument(name = "SELECT users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn find_session(db: &Db, id: i64) -> Result<Option<(User, i64)>, ApiError> {
     type Row = (i64, String, String, String, String, i64);
     let row: Option<Row> = sqlx::query_as(
@@ -132,6 +135,7 @@ pub async fn find_session(db: &Db, id: i64) -> Result<Option<(User, i64)>, ApiEr
 }
 
 /// Every token issued so far for `id` stops working.
+#[tracing::instrument(name = "UPDATE users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn end_sessions(db: &Db, id: i64) -> Result<(), ApiError> {
     let mut write = db.write().await?;
     sqlx::query("UPDATE users SET token_version = token_version + 1 WHERE id = $1")
@@ -143,6 +147,7 @@ pub async fn end_sessions(db: &Db, id: i64) -> Result<(), ApiError> {
 }
 
 /// Inserts a user with `role` (`admin` or `user`); a taken email is a 409.
+#[tracing::instrument(name = "INSERT users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn create(
     db: &Db,
     email: &str,
@@ -175,6 +180,7 @@ pub async fn create(
     }
 }
 
+#[tracing::instrument(name = "SELECT users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, ApiError> {
     Ok(sqlx::query_as(concat!(
         "SELECT ",
@@ -190,6 +196,7 @@ pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, ApiErro
 /// account. An admin already there is left as it is (its password too: the variables
 /// only bootstrap). An account someone registered with that email is not promoted — that
 /// would hand the API to whoever registered it first — and stops the start instead.
+#[tracing::instrument(name = "INSERT users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn bootstrap_admin(db: &Db, admin: &AdminAccount) -> Result<(), String> {
     let failed =
         |err: ApiError| format!("cannot make the admin {}: {}", admin.email, err.message());
@@ -230,6 +237,7 @@ pub async fn bootstrap_admin(db: &Db, admin: &AdminAccount) -> Result<(), String
 
 /// `create-admin`: a new admin, or the existing account with that email made an admin
 /// with this password (whoever had it before loses it). Whether it was created.
+#[tracing::instrument(name = "INSERT users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn make_admin(
     db: &Db,
     email: &str,
@@ -261,6 +269,7 @@ pub const SORTABLE: &[(&str, &str)] = &[
 ];
 
 /// One page of users matching `search` in name or email, sorted by an allow-listed column.
+#[tracing::instrument(name = "SELECT users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn list(
     db: &Db,
     search: &str,
@@ -309,6 +318,7 @@ pub async fn list(
 /// Changes what is given; `None` leaves a column as it is. A new password, or a changed
 /// email or role, ends the account's sessions (its token version goes up). A change that
 /// would leave no admin is a 409.
+#[tracing::instrument(name = "UPDATE users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn update(
     db: &Db,
     id: i64,
@@ -353,6 +363,7 @@ pub async fn update(
 /// Deletes the account with its posts and uploads; the names of its uploads, whose files
 /// the caller removes, or `None` when there was no such account. Deleting the last admin
 /// is a 409.
+#[tracing::instrument(name = "DELETE users", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn delete(db: &Db, id: i64) -> Result<Option<Vec<String>>, ApiError> {
     let mut tx = db.write().await?;
     lock_admins(&mut tx).await?;
