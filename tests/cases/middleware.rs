@@ -334,8 +334,9 @@ async fn request_ids_round_trip_and_reach_every_log_line() {
         .find(|line| line.contains("response") && line.contains("req-42"))
         .unwrap_or_else(|| panic!("no response line: {text}"));
     for field in [
-        "method=GET",
-        "route=/api/public",
+        "http.request.method=GET",
+        "http.route=/api/public",
+        "url.path=/api/public",
         "status=200",
         "latency_ms=",
     ] {

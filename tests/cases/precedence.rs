@@ -6,6 +6,10 @@
 #[path = "../support/raw_http.rs"]
 mod raw_http;
 
+use axum::body::Body;
+use axum::http::Request;
+use fsroute::layers::AppLayers;
+use fsroute::test::{CapturedLog, TestClient};
 use fsroute_tests::precedence;
 use raw_http::{request, serve};
 use serde_json::{Value, json};
@@ -52,4 +56,46 @@ async fn the_route_that_matches_answers_its_own_405_and_redirects() {
     let reply = request(address, "GET", "/api").await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.json()["error"]["message"], "No route for GET /api");
+}
+
+/// The request log (and, with `fsroute::telemetry`, the exported span) names the route
+/// that answered, whichever of the four routers holds it: the app-wide layers make the
+/// span before routing, where only the first router's routes have matched.
+#[tokio::test]
+async fn the_request_log_names_the_route_that_answered_in_each_router() {
+    let log = CapturedLog::start();
+    let client = TestClient::new(AppLayers::new().apply(precedence::router(())));
+    for (n, (path, route)) in [
+        ("/api/docs/a", "/api/docs/{id}"),
+        ("/api/docs/a/b", "/api/docs/{*slug}"),
+        ("/api/files/d", "/api/files/{*all}"),
+        ("/api/x/about", "/api/{section}/about"),
+        ("/api/x/y", "/api/{*fallback}"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = format!("precedence-{n}");
+        let request = Request::get(path)
+            .header("x-request-id", &id)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(client.send(request).await.status(), 200, "GET {path}");
+        let text = log.text();
+        let line = text
+            .lines()
+            .find(|line| line.contains(&format!("request_id={id}")) && line.contains("response"))
+            .unwrap_or_else(|| panic!("no response line for {path}: {text}"));
+        assert!(line.contains(&format!("url.path={path} ")), "{line}");
+        assert_eq!(
+            line.matches("http.route=").count(),
+            1,
+            "one route for GET {path}: {line}"
+        );
+        assert!(
+            line.contains(&format!("http.route={route} "))
+                || line.contains(&format!("http.route={route}}}")),
+            "GET {path} is {route}: {line}"
+        );
+    }
 }

@@ -6,6 +6,10 @@
 #[path = "../support/raw_http.rs"]
 mod raw_http;
 
+use axum::body::Body;
+use axum::http::Request;
+use fsroute::layers::AppLayers;
+use fsroute::test::{CapturedLog, TestClient};
 use fsroute_tests::proxy;
 use raw_http::{request, serve};
 use serde_json::Value;
@@ -54,4 +58,48 @@ async fn the_proxy_answers_in_the_json_error_shape_and_a_rewrite_404_names_the_n
         reply.json()["error"]["message"],
         "No route for GET /api/nothing"
     );
+}
+
+/// The request log (and, with `fsroute::telemetry`, the exported span) names the route
+/// that the request reached after the proxy, rewritten or not; none when the proxy
+/// answered itself or no route matched. The span is made before the proxy runs.
+#[tokio::test]
+async fn the_request_log_names_the_route_the_proxied_request_reached() {
+    let log = CapturedLog::start();
+    let client = TestClient::new(AppLayers::new().apply(proxy::router(())));
+    for (n, (path, status, route)) in [
+        ("/api/new", 200, Some("/api/new")),
+        ("/api/v1/users/7", 200, Some("/api/users/{id}")),
+        ("/other", 200, Some("/other")),
+        ("/api/blocked", 403, None),
+        ("/api/v1/nothing", 404, None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = format!("proxied-{n}");
+        let request = Request::get(path)
+            .header("x-request-id", &id)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(client.send(request).await.status(), status, "GET {path}");
+        let text = log.text();
+        let line = text
+            .lines()
+            .find(|line| line.contains(&format!("request_id={id}")) && line.contains("response"))
+            .unwrap_or_else(|| panic!("no response line for {path}: {text}"));
+        // The path the client sent.
+        assert!(line.contains(&format!("url.path={path} ")), "{line}");
+        match route {
+            Some(route) => {
+                assert_eq!(line.matches("http.route=").count(), 1, "{line}");
+                assert!(
+                    line.contains(&format!("http.route={route} "))
+                        || line.contains(&format!("http.route={route}}}")),
+                    "GET {path} reached {route}: {line}"
+                );
+            }
+            None => assert!(!line.contains("http.route="), "GET {path}: {line}"),
+        }
+    }
 }

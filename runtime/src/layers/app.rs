@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use http::Method;
 use http::header::HeaderName;
 use tower::util::MapRequestLayer;
 use tower_http::compression::CompressionLayer;
@@ -11,6 +12,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 use tracing::Span;
+use tracing::field::{Empty, display};
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -22,8 +24,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// - **request IDs**: `x-request-id` taken from the request when it is a plain token (see
 ///   [`is_plain_request_id`]), else made (a UUID); echoed on the response, and part of
 ///   every log line of the request;
-/// - **tracing**: one log line per request with method, path, matched route, status and
-///   latency;
+/// - **tracing**: a `request` span per request (method, path, the route that answered,
+///   request ID: every log line of the request carries them) and one log line per
+///   response with status and latency;
 /// - **CORS**: off (same origin only) until a policy is given;
 /// - **compression**: gzip, for clients that accept it;
 /// - **body limit**: [`DEFAULT_BODY_LIMIT`] for every route that sets no `BODY_LIMIT`.
@@ -110,11 +113,13 @@ impl AppLayers {
             router = router.layer(PropagateRequestIdLayer::x_request_id());
         }
         if self.trace {
-            router = router.layer(
-                TraceLayer::new_for_http()
-                    .make_span_with(request_span)
-                    .on_response(log_response),
-            );
+            router = router
+                .layer(MapRequestLayer::new(note_route_in_span))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(log_response),
+                );
         }
         if self.request_id {
             router = router
@@ -154,26 +159,67 @@ fn drop_unplain_request_id(mut request: Request) -> Request {
     request
 }
 
-/// Every log line inside a request carries these fields.
+/// The request's span: every log line inside a request carries its fields.
+///
+/// The names are OpenTelemetry's HTTP semantic conventions (the same as the metrics'
+/// labels), so a log line, a metric and an exported span say the same thing the same way:
+/// `http.request.method`, `http.route` (the pattern, never the raw path), `url.path`.
+/// The request ID stays `request_id`: the conventions name no request-ID attribute (their
+/// spelling for a captured header, `http.request.header.x-request-id`, is a list of
+/// strings and would make every log line longer), and it is the field people search logs
+/// for. `http.route` is recorded here when the router in reach has matched already;
+/// otherwise (a later tier, a router behind a proxy) by [`RecordRoute`] inside, where the
+/// route that answers is known.
 fn request_span(request: &Request) -> Span {
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map(|path| path.as_str().to_string())
-        .unwrap_or_default();
+        .map(MatchedPath::as_str);
     let request_id = request
         .extensions()
         .get::<RequestId>()
         .and_then(|id| id.header_value().to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    tracing::info_span!(
+        .unwrap_or_default();
+    let method = method_name(request.method());
+    let span = tracing::info_span!(
+        target: SPAN_TARGET,
         "request",
-        method = %request.method(),
-        path = %request.uri().path(),
-        route = %route,
+        http.request.method = %method,
+        http.request.method_original = Empty,
+        http.route = route.map(display),
+        url.path = %request.uri().path(),
         request_id = %request_id,
-    )
+    );
+    if method == OTHER_METHOD {
+        span.record(
+            "http.request.method_original",
+            display(request.method().as_str()),
+        );
+    }
+    span
+}
+
+/// The target of the request span: [`RecordRoute`] records only into this span, not into
+/// one that an app's middleware made.
+const SPAN_TARGET: &str = module_path!();
+
+/// `http.request.method` for a method outside the standard list (OpenTelemetry's rule),
+/// with the method itself in `http.request.method_original`.
+const OTHER_METHOD: &str = "_OTHER";
+
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => OTHER_METHOD,
+    }
 }
 
 fn log_response<B>(response: &http::Response<B>, latency: Duration, _span: &Span) {
@@ -182,4 +228,79 @@ fn log_response<B>(response: &http::Response<B>, latency: Duration, _span: &Span
         latency_ms = latency.as_secs_f64() * 1000.0,
         "response"
     );
+}
+
+/// The route that [`request_span`] recorded, when the router in reach had matched one.
+#[derive(Clone)]
+struct RouteInSpan(MatchedPath);
+
+/// Notes which route the request span has (it saw the same extensions), so that
+/// [`RecordRoute`] does not record it a second time.
+fn note_route_in_span(mut request: Request) -> Request {
+    if let Some(route) = request.extensions().get::<MatchedPath>().cloned() {
+        request.extensions_mut().insert(RouteInSpan(route));
+    }
+    request
+}
+
+/// Records the matched route into the request span, from inside a router: added to each
+/// tier of a generated router (`Router::route_layer`), where `MatchedPath` is the route
+/// that answers. The span was made outside, before routing, where a request for a later
+/// tier or one that a proxy passes on had no route yet (or another one).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct RecordRouteLayer;
+
+impl<S> tower::Layer<S> for RecordRouteLayer {
+    type Service = RecordRoute<S>;
+
+    fn layer(&self, inner: S) -> RecordRoute<S> {
+        RecordRoute { inner }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct RecordRoute<S> {
+    inner: S,
+}
+
+impl<S, B> tower::Service<http::Request<B>> for RecordRoute<S>
+where
+    S: tower::Service<http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> S::Future {
+        record_route(&request);
+        self.inner.call(request)
+    }
+}
+
+fn record_route<B>(request: &http::Request<B>) {
+    let extensions = request.extensions();
+    let Some(route) = extensions.get::<MatchedPath>() else {
+        return;
+    };
+    if extensions
+        .get::<RouteInSpan>()
+        .is_some_and(|noted| noted.0.as_str() == route.as_str())
+    {
+        return;
+    }
+    let span = Span::current();
+    let ours = span
+        .metadata()
+        .is_some_and(|metadata| metadata.target() == SPAN_TARGET && metadata.name() == "request");
+    if !ours {
+        return;
+    }
+    span.record("http.route", display(route.as_str()));
 }

@@ -136,7 +136,7 @@ pub(super) fn routed_in_order<S>(tiers: impl IntoIterator<Item = Router<S>>, sta
 where
     S: Clone + Send + Sync + 'static,
 {
-    let mut tiers: Vec<Router<S>> = tiers.into_iter().map(measured).collect();
+    let mut tiers: Vec<Router<S>> = tiers.into_iter().map(per_route).collect();
     let mut rest: Router = unmatched(tiers.pop().unwrap_or_default()).with_state(state.clone());
     while let Some(tier) = tiers.pop() {
         rest = tier.fallback_service(rest).with_state(state.clone());
@@ -144,17 +144,24 @@ where
     rest
 }
 
-/// Each route measured under its pattern, once `fsroute::metrics::Prometheus` is
-/// installed (feature `metrics`).
-fn measured<S>(tier: Router<S>) -> Router<S>
+/// What each route of a tier gets: its pattern recorded into the request span (here,
+/// inside the tier, `MatchedPath` is the route that answers, even when the span was made
+/// before a proxy or an earlier tier), and, once `fsroute::metrics::Prometheus` is
+/// installed (feature `metrics`), its requests measured under the pattern.
+fn per_route<S>(tier: Router<S>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    #[cfg(feature = "metrics")]
-    if crate::metrics::enabled() && tier.has_routes() {
-        return tier.route_layer(crate::metrics::RouteMetricsLayer::routes());
+    if !tier.has_routes() {
+        return tier;
     }
-    tier
+    #[cfg(feature = "metrics")]
+    let tier = if crate::metrics::enabled() {
+        tier.route_layer(crate::metrics::RouteMetricsLayer::routes())
+    } else {
+        tier
+    };
+    tier.route_layer(crate::layers::RecordRouteLayer)
 }
 
 /// [`no_route`] as the last fallback, measured as unmatched when metrics are on.
