@@ -52,6 +52,8 @@ pub mod response;
 pub mod routing;
 pub mod serve;
 pub mod stream;
+#[cfg(feature = "otel")]
+pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod test;
 pub mod upload;

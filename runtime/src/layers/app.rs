@@ -26,7 +26,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 ///   every log line of the request;
 /// - **tracing**: a `request` span per request (method, path, the route that answered,
 ///   request ID: every log line of the request carries them) and one log line per
-///   response with status and latency;
+///   response with status and latency; with `fsroute::telemetry` (feature `otel`), the
+///   span is exported as OpenTelemetry's HTTP server span;
 /// - **CORS**: off (same origin only) until a policy is given;
 /// - **compression**: gzip, for clients that accept it;
 /// - **body limit**: [`DEFAULT_BODY_LIMIT`] for every route that sets no `BODY_LIMIT`.
@@ -169,7 +170,9 @@ fn drop_unplain_request_id(mut request: Request) -> Request {
 /// strings and would make every log line longer), and it is the field people search logs
 /// for. `http.route` is recorded here when the router in reach has matched already;
 /// otherwise (a later tier, a router behind a proxy) by [`RecordRoute`] inside, where the
-/// route that answers is known.
+/// route that answers is known. `otel.kind` is recorded only when OpenTelemetry export
+/// is on (`fsroute::telemetry`); the span's name and status go to the exported span only,
+/// not to the log line.
 fn request_span(request: &Request) -> Span {
     let route = request
         .extensions()
@@ -189,6 +192,7 @@ fn request_span(request: &Request) -> Span {
         http.route = route.map(display),
         url.path = %request.uri().path(),
         request_id = %request_id,
+        otel.kind = Empty,
     );
     if method == OTHER_METHOD {
         span.record(
@@ -196,6 +200,8 @@ fn request_span(request: &Request) -> Span {
             display(request.method().as_str()),
         );
     }
+    #[cfg(feature = "otel")]
+    crate::telemetry::start_server_span(&span, request.headers(), method, route);
     span
 }
 
@@ -223,6 +229,8 @@ fn method_name(method: &Method) -> &'static str {
 }
 
 fn log_response<B>(response: &http::Response<B>, latency: Duration, _span: &Span) {
+    #[cfg(feature = "otel")]
+    crate::telemetry::record_status(_span, response.status().as_u16());
     tracing::info!(
         status = response.status().as_u16(),
         latency_ms = latency.as_secs_f64() * 1000.0,
@@ -303,4 +311,6 @@ fn record_route<B>(request: &http::Request<B>) {
         return;
     }
     span.record("http.route", display(route.as_str()));
+    #[cfg(feature = "otel")]
+    crate::telemetry::rename(&span, method_name(request.method()), Some(route.as_str()));
 }
