@@ -231,3 +231,20 @@ async fn the_endpoint_serves_the_text_format_behind_its_token() {
     let text = own_port.get("/metrics").await.text().to_string();
     assert!(!text.contains("http_route=\"/metrics\""), "{text}");
 }
+
+/// Recorded durations wait in the recorder until its upkeep folds them into buckets; a
+/// process nobody scrapes would otherwise keep every one.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_upkeep_thread_folds_durations_into_buckets_without_scrapes() {
+    Prometheus::install().unwrap();
+    let names: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_string())
+        .collect();
+    assert!(
+        names.iter().any(|name| name == "fsroute-metrics"),
+        "no upkeep thread among {names:?}"
+    );
+}
