@@ -190,42 +190,54 @@ pub struct TelemetryGuard {
 }
 
 impl TelemetryGuard {
-    /// Sends every span ended so far, and waits for the collector's answer (up to the
-    /// exporter's timeout, `OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s by default). It blocks the
-    /// calling thread: from async code, call it inside `tokio::task::spawn_blocking`.
+    /// Sends every span ended so far, and waits for the collector's answer (5 s at most).
+    /// It blocks the calling thread: from async code, call it inside
+    /// `tokio::task::spawn_blocking`.
     ///
     /// # Errors
     ///
-    /// When the export failed or timed out.
+    /// When the export failed (the collector refused it or could not be reached) or did
+    /// not finish in time.
     pub fn flush(&self) -> Result<(), String> {
         match &self.provider {
-            Some(provider) => provider
-                .force_flush()
-                .map_err(|error| format!("flushing spans: {error}")),
+            Some(provider) => flush(provider),
             None => Ok(()),
         }
     }
 
-    /// Sends the spans still waiting and stops exporting; spans that end afterwards are
-    /// dropped. Blocks as [`flush`](TelemetryGuard::flush) does.
+    /// Sends the spans still waiting, then stops the exporter's thread; spans that end
+    /// afterwards are dropped. Blocks as [`flush`](TelemetryGuard::flush) does.
     ///
     /// # Errors
     ///
-    /// When the last export failed or timed out.
+    /// When that last export failed, or the exporter did not stop in time (5 s).
     pub fn shutdown(mut self) -> Result<(), String> {
         match self.provider.take() {
-            Some(provider) => provider
-                .shutdown()
-                .map_err(|error| format!("shutting the span exporter down: {error}")),
+            Some(provider) => stop(&provider),
             None => Ok(()),
         }
     }
 }
 
+fn flush(provider: &SdkTracerProvider) -> Result<(), String> {
+    provider
+        .force_flush()
+        .map_err(|error| format!("sending spans: {error}"))
+}
+
+/// Flushes first: the SDK's shutdown logs a failed last export but reports success.
+fn stop(provider: &SdkTracerProvider) -> Result<(), String> {
+    let flushed = flush(provider);
+    let stopped = provider
+        .shutdown()
+        .map_err(|error| format!("stopping the span exporter: {error}"));
+    flushed.and(stopped)
+}
+
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
         if let Some(provider) = self.provider.take() {
-            let _ = provider.shutdown();
+            let _ = stop(&provider);
         }
     }
 }

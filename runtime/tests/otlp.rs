@@ -500,6 +500,20 @@ fn the_environment_turns_export_on_or_leaves_it_off() {
             guard.shutdown().expect("the spans are sent at shutdown");
             return;
         }
+        Ok("unreachable") => {
+            let (layer, guard) = fsroute::telemetry::otlp_layer_from_env(SERVICE)
+                .unwrap()
+                .expect("a layer with OTEL_EXPORTER_OTLP_ENDPOINT set");
+            let subscriber = tracing_subscriber::registry().with(layer);
+            tracing::subscriber::with_default(subscriber, || {
+                tracing::info_span!("lost").in_scope(|| {});
+            });
+            let error = guard
+                .shutdown()
+                .expect_err("no collector: the spans were not sent");
+            assert!(error.contains("sending spans"), "{error}");
+            return;
+        }
         _ => {}
     }
     run_child(TEST, "off", &[]);
@@ -524,6 +538,19 @@ fn the_environment_turns_export_on_or_leaves_it_off() {
             ("OTEL_SERVICE_NAME", "named-by-env"),
         ],
     );
+    // Nothing listens there: shutdown says the last spans were lost.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    run_child(
+        TEST,
+        "unreachable",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", nowhere.as_str()),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "500"),
+        ],
+    );
+
     let spans = received_spans(telemetry);
     let (service, span) = spans
         .iter()
