@@ -3,6 +3,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use template_app::{AppState, Config, accounts, app, routes};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 fn main() -> ExitCode {
     return_large_buffers_to_the_os();
@@ -33,14 +35,37 @@ async fn run() -> ExitCode {
     // noise around every line. `NO_COLOR` (no-color.org) turns them off at a terminal too.
     let colour = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
-    tracing_subscriber::fmt()
-        .with_env_filter(
+    // Each request a span, exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
+    // (docs/observability.md); without it, no exporter at all.
+    let (otel, telemetry) = match fsroute::telemetry::otlp_layer_from_env(env!("CARGO_PKG_NAME")) {
+        Ok(export) => export.unzip(),
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let exporting = otel.is_some();
+    tracing_subscriber::registry()
+        .with(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,template_app=debug".into()),
         )
-        .with_ansi(colour)
+        .with(tracing_subscriber::fmt::layer().with_ansi(colour))
+        .with(otel)
         .init();
+    let code = serve(exporting).await;
+    // After the server stopped: the spans of the last requests still in the batch.
+    if let Some(telemetry) = telemetry {
+        match tokio::task::spawn_blocking(move || telemetry.shutdown()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => eprintln!("warning: the last spans were not exported: {err}"),
+            Err(err) => eprintln!("warning: the last spans were not exported: {err}"),
+        }
+    }
+    code
+}
 
+async fn serve(exporting_traces: bool) -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -110,6 +135,9 @@ async fn run() -> ExitCode {
         "Database: {}",
         template_app::db::redacted(&config.database_url)
     );
+    if exporting_traces {
+        println!("Traces: exported over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)");
+    }
     // Tests read this line to find the port.
     println!("listening on http://{address}");
     if let Some(metrics_address) = metrics_server {
