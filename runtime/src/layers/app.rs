@@ -292,7 +292,9 @@ where
     }
 }
 
-fn record_route<B>(request: &http::Request<B>) {
+/// Records the request's matched route into the request span when the span does not have
+/// it yet (see [`RecordRoute`]).
+pub(crate) fn record_route<B>(request: &http::Request<B>) {
     let extensions = request.extensions();
     let Some(route) = extensions.get::<MatchedPath>() else {
         return;

@@ -26,14 +26,28 @@ impl<S> Layer<S> for JsonErrorsLayer {
     type Service = JsonErrors<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        JsonErrors { inner }
+        JsonErrors {
+            inner,
+            #[cfg(feature = "metrics")]
+            metrics: crate::metrics::EndpointMetrics::if_enabled(),
+        }
     }
 }
 
+/// Also measures the requests of the route it wraps, by its pattern, once
+/// `fsroute::metrics::Prometheus` is installed (feature `metrics`): `finish` puts it on
+/// every route, so measuring adds no layer of its own.
 #[derive(Debug, Clone)]
 pub struct JsonErrors<S> {
     inner: S,
+    #[cfg(feature = "metrics")]
+    metrics: Option<crate::metrics::EndpointMetrics>,
 }
+
+#[cfg(feature = "metrics")]
+type Measured<F> = crate::metrics::MeasuredFuture<F>;
+#[cfg(not(feature = "metrics"))]
+type Measured<F> = F;
 
 impl<S> Service<Request> for JsonErrors<S>
 where
@@ -41,16 +55,22 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = JsonErrorsFuture<S::Future>;
+    type Future = Measured<JsonErrorsFuture<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        JsonErrorsFuture::Inner {
+        #[cfg(feature = "metrics")]
+        let measuring = self.metrics.as_ref().and_then(|m| m.start(&request));
+        let future = JsonErrorsFuture::Inner {
             future: self.inner.call(request),
-        }
+        };
+        #[cfg(feature = "metrics")]
+        return crate::metrics::measured(future, measuring);
+        #[cfg(not(feature = "metrics"))]
+        future
     }
 }
 

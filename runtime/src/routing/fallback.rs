@@ -125,18 +125,35 @@ pub fn finish_in_order<S>(tiers: impl IntoIterator<Item = Router<S>>, state: S) 
 where
     S: Clone + Send + Sync + 'static,
 {
-    routed_in_order(tiers, state)
+    routed_in_order(tiers, state, Behind::Nothing)
         .layer(crate::layers::JsonErrorsLayer)
         .layer(crate::layers::catch_panic())
 }
 
+/// What stands between the app-wide layers (the request span) and the tiers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Behind {
+    /// The first tier's routes are the outer router's: the span sees their `MatchedPath`.
+    Nothing,
+    /// `finish_with_proxy`'s router: no tier's route is known where the span is made.
+    Proxy,
+}
+
 /// The tiers chained, each the fallback of the one before, the last falling back to
 /// [`no_route`]; the state applied, no layers.
-pub(super) fn routed_in_order<S>(tiers: impl IntoIterator<Item = Router<S>>, state: S) -> Router
+pub(super) fn routed_in_order<S>(
+    tiers: impl IntoIterator<Item = Router<S>>,
+    state: S,
+    behind: Behind,
+) -> Router
 where
     S: Clone + Send + Sync + 'static,
 {
-    let mut tiers: Vec<Router<S>> = tiers.into_iter().map(per_route).collect();
+    let mut tiers: Vec<Router<S>> = tiers
+        .into_iter()
+        .enumerate()
+        .map(|(index, tier)| per_route(tier, index > 0 || behind == Behind::Proxy))
+        .collect();
     let mut rest: Router = unmatched(tiers.pop().unwrap_or_default()).with_state(state.clone());
     while let Some(tier) = tiers.pop() {
         rest = tier.fallback_service(rest).with_state(state.clone());
@@ -144,23 +161,27 @@ where
     rest
 }
 
-/// What each route of a tier gets: its pattern recorded into the request span (here,
-/// inside the tier, `MatchedPath` is the route that answers, even when the span was made
-/// before a proxy or an earlier tier), and, once `fsroute::metrics::Prometheus` is
-/// installed (feature `metrics`), its requests measured under the pattern.
-fn per_route<S>(tier: Router<S>) -> Router<S>
+/// What each route of a tier gets, as at most one layer (each layer is a boxed service per
+/// route: bench-routing measured a few hundred nanoseconds a request):
+///
+/// - when `record_route`, its pattern recorded into the request span: inside the tier,
+///   `MatchedPath` is the route that answers, though the span was made before a proxy or
+///   an earlier tier. Not for the first tier of a router without a proxy: the span sees
+///   its route already;
+/// - once `fsroute::metrics::Prometheus` is installed (feature `metrics`), its requests
+///   measured under the pattern: by a layer that records the route too, or, in the first
+///   tier of a router without a proxy, by the `JsonErrors` layer `finish` adds anyway.
+fn per_route<S>(tier: Router<S>, record_route: bool) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    if !tier.has_routes() {
+    if !tier.has_routes() || !record_route {
         return tier;
     }
     #[cfg(feature = "metrics")]
-    let tier = if crate::metrics::enabled() {
-        tier.route_layer(crate::metrics::RouteMetricsLayer::routes())
-    } else {
-        tier
-    };
+    if crate::metrics::enabled() {
+        return tier.route_layer(crate::metrics::RouteMetricsLayer::routes());
+    }
     tier.route_layer(crate::layers::RecordRouteLayer)
 }
 

@@ -181,7 +181,8 @@ where
         Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
     <L::Service as Service<Request>>::Future: Send + 'static,
 {
-    let routing = super::fallback::routed_in_order(tiers, state);
+    // Every tier records its route: the request span is made in front of the proxy.
+    let routing = super::fallback::routed_in_order(tiers, state, super::fallback::Behind::Proxy);
     let service = ProxyService {
         proxied: proxy.layer.layer(routing.clone()),
         routing,
