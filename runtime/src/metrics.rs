@@ -56,8 +56,8 @@ pub const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// handler often answers in under a millisecond; with 5 ms as the first boundary every such
 /// route showed the same p50 of 2.5 ms (the bucket's middle), whatever it really took.
 pub const DURATION_BUCKETS: &[f64] = &[
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5,
-    5.0, 7.5, 10.0,
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0,
+    7.5, 10.0,
 ];
 
 /// How often recorded durations are folded into the histograms' buckets. Until then the
