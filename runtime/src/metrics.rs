@@ -357,13 +357,14 @@ where
             Some(matched) if !self.unmatched => matched.as_str(),
             _ => UNMATCHED,
         };
-        let measuring = Measuring::start(self.handles.for_request(route, request.method()));
+        // Marked as measured: the `JsonErrors` outside then does not count it again.
+        let measuring = Measuring::routed(self.handles.for_request(route, request.method()), true);
         // Called here, not in the future: the service polled ready answers, with no clone.
         let inner = &mut self.inner;
         match std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(request))) {
             Ok(future) => measured(future, Some(measuring)),
             Err(panic) => {
-                measuring.finish(500);
+                measuring.finish_panicked();
                 std::panic::resume_unwind(panic)
             }
         }
@@ -390,9 +391,9 @@ where
         let outcome = std::task::ready!(this.inner.poll(cx));
         let measuring = this.measuring.take();
         match outcome {
-            Ok(Ok(response)) => {
+            Ok(Ok(mut response)) => {
                 if let Some(measuring) = measuring {
-                    measuring.finish(response.status().as_u16());
+                    measuring.finish(&mut response);
                 }
                 Poll::Ready(Ok(response))
             }
@@ -400,7 +401,7 @@ where
             // The panic catcher outside answers 500: count it so, and let it do so.
             Err(panic) => {
                 if let Some(measuring) = measuring {
-                    measuring.finish(500);
+                    measuring.finish_panicked();
                 }
                 std::panic::resume_unwind(panic)
             }
@@ -412,7 +413,8 @@ where
 /// each route of a router's first tier: a request there is measured with no layer of its
 /// own (each layer is a boxed service per route, a few hundred nanoseconds a request).
 /// Requests that reach a later tier or pass a proxy are measured by [`RouteMetrics`]
-/// inside, where their route is known, and not here.
+/// inside, where their route is known; one that none measured (a proxy answered it
+/// before routing) is counted here, as [`UNMATCHED`].
 #[derive(Default)]
 pub(crate) struct EndpointMetrics {
     handles: Arc<RouteHandles>,
@@ -438,12 +440,18 @@ impl EndpointMetrics {
         enabled().then(EndpointMetrics::default)
     }
 
-    /// Starts measuring a request that matched a route here.
-    pub(crate) fn start(&self, request: &Request) -> Option<Measuring> {
-        let route = request.extensions().get::<MatchedPath>()?;
-        Some(Measuring::start(
-            self.handles.for_request(route.as_str(), request.method()),
-        ))
+    /// Starts measuring a request: under its route when it matched one here, else as
+    /// [`UNMATCHED`] unless a layer inside measures it.
+    pub(crate) fn start(&self, request: &Request) -> Measuring {
+        match request.extensions().get::<MatchedPath>() {
+            Some(route) => Measuring::routed(
+                self.handles.for_request(route.as_str(), request.method()),
+                false,
+            ),
+            None => Measuring::unless_measured_inside(
+                self.handles.for_request(UNMATCHED, request.method()),
+            ),
+        }
     }
 }
 
@@ -483,25 +491,71 @@ fn method_label(method: &Method) -> (usize, &'static str) {
 pub(crate) struct Measuring {
     handles: Arc<MethodHandles>,
     started: Instant,
+    kind: Kind,
 }
 
+enum Kind {
+    /// A request of a known route; `mark`: say so on the response, for a layer outside.
+    Routed { mark: bool },
+    /// Outside routing: counted (not in flight, whose route is not known yet) only if no
+    /// layer inside measured it.
+    UnlessMeasuredInside,
+}
+
+/// On a response whose request a layer inside measured.
+#[derive(Clone, Copy)]
+struct MeasuredInside;
+
 impl Measuring {
-    fn start(handles: Arc<MethodHandles>) -> Measuring {
+    fn routed(handles: Arc<MethodHandles>, mark: bool) -> Measuring {
         handles.active.increment(1.0);
         Measuring {
             handles,
             started: Instant::now(),
+            kind: Kind::Routed { mark },
         }
     }
 
-    fn finish(self, status: u16) {
+    fn unless_measured_inside(handles: Arc<MethodHandles>) -> Measuring {
+        Measuring {
+            handles,
+            started: Instant::now(),
+            kind: Kind::UnlessMeasuredInside,
+        }
+    }
+
+    fn finish(self, response: &mut Response) {
+        let status = response.status().as_u16();
+        match self.kind {
+            Kind::Routed { mark } => {
+                if mark {
+                    response.extensions_mut().insert(MeasuredInside);
+                }
+            }
+            Kind::UnlessMeasuredInside => {
+                if response.extensions().get::<MeasuredInside>().is_some() {
+                    return;
+                }
+            }
+        }
         self.handles
             .record(status, self.started.elapsed().as_secs_f64());
+    }
+
+    /// The 500 that the panic catcher outside will answer. Outside routing nothing is
+    /// known of who panicked, or whether a layer inside counted it: nothing is recorded.
+    fn finish_panicked(self) {
+        if let Kind::Routed { .. } = self.kind {
+            self.handles
+                .record(500, self.started.elapsed().as_secs_f64());
+        }
     }
 }
 
 impl Drop for Measuring {
     fn drop(&mut self) {
-        self.handles.active.decrement(1.0);
+        if let Kind::Routed { .. } = self.kind {
+            self.handles.active.decrement(1.0);
+        }
     }
 }

@@ -3,6 +3,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use template_app::{AppState, Config, accounts, app, routes};
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -45,13 +46,17 @@ async fn run() -> ExitCode {
         }
     };
     let exporting = otel.is_some();
+    // `RUST_LOG` chooses the log lines only: with `RUST_LOG=warn` the exported traces
+    // would otherwise lose every request span (they are INFO), and with it everything.
+    let log_filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,template_app=debug".into());
     tracing_subscriber::registry()
         .with(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,template_app=debug".into()),
+            tracing_subscriber::fmt::layer()
+                .with_ansi(colour)
+                .with_filter(log_filter),
         )
-        .with(tracing_subscriber::fmt::layer().with_ansi(colour))
-        .with(otel)
+        .with(otel.map(|layer| layer.with_filter(tracing_subscriber::filter::LevelFilter::INFO)))
         .init();
     let code = serve(exporting).await;
     // After the server stopped: the spans of the last requests still in the batch.

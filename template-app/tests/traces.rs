@@ -171,8 +171,8 @@ struct App {
 
 impl App {
     /// With no OpenTelemetry variable from this process's environment, only `settings`.
-    /// `RUST_LOG` is left unset, so the app's own filter applies: under `RUST_LOG=warn`
-    /// (what `AppProcess` sets) the request span, at `info`, would not exist at all.
+    /// Under `RUST_LOG=warn`, as `AppProcess` runs it: that filter is the log lines'
+    /// only, and the exported traces still have every INFO span.
     fn start(settings: &[(&str, &str)]) -> App {
         let data = tempfile::tempdir().unwrap();
         let mut command = common::app_command();
@@ -182,7 +182,7 @@ impl App {
             .env("JWT_SECRET", "traces-test-secret-at-least-32-bytes")
             .env("LOGIN_RATE_PER_MINUTE", "100000")
             .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
+            .env("RUST_LOG", "warn")
             .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -63,7 +63,7 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         #[cfg(feature = "metrics")]
-        let measuring = self.metrics.as_ref().and_then(|m| m.start(&request));
+        let measuring = self.metrics.as_ref().map(|m| m.start(&request));
         let future = JsonErrorsFuture::Inner {
             future: self.inner.call(request),
         };
