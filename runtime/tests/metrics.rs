@@ -240,15 +240,23 @@ async fn the_endpoint_serves_the_text_format_behind_its_token() {
 #[test]
 fn an_upkeep_thread_folds_durations_into_buckets_without_scrapes() {
     Prometheus::install().unwrap();
-    let names: Vec<String> = std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .map(|name| name.trim().to_string())
-        .collect();
-    assert!(
-        names.iter().any(|name| name == "fsroute-metrics"),
-        "no upkeep thread among {names:?}"
-    );
+    // A new thread names itself once it runs: until then it has its parent's name.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let names: Vec<String> = std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .map(|name| name.trim().to_string())
+            .collect();
+        if names.iter().any(|name| name == "fsroute-metrics") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no upkeep thread among {names:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// Lets `/admin` through only with `x-admin`, answering 403 itself otherwise.
