@@ -51,6 +51,7 @@ pub mod prelude;
 pub mod response;
 pub mod routing;
 pub mod serve;
+pub mod store;
 pub mod stream;
 #[cfg(feature = "otel")]
 pub mod telemetry;
