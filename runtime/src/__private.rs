@@ -8,6 +8,7 @@ pub use axum::routing::MethodRouter;
 
 pub use crate::generated::{
     Erased, RouteHandler, Wrap, body_limit, erase, max_duration, middleware, revalidate,
+    revalidate_tagged,
 };
 pub use crate::href::Href;
 pub use crate::routing::{

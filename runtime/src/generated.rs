@@ -125,3 +125,8 @@ pub fn max_duration(seconds: u64) -> crate::layers::MaxDuration {
 pub fn revalidate(seconds: u64) -> crate::layers::Revalidate {
     crate::layers::Revalidate::seconds(seconds)
 }
+
+/// A route's `pub const REVALIDATE: u64` (seconds) with its `pub const TAGS: &[&str]`.
+pub fn revalidate_tagged(seconds: u64, tags: &'static [&'static str]) -> crate::layers::Revalidate {
+    crate::layers::Revalidate::seconds(seconds).tags(tags)
+}

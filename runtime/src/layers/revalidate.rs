@@ -36,6 +36,7 @@ pub const CACHE_HEADER: &str = "x-fsroute-cache";
 #[derive(Debug, Clone)]
 pub struct Revalidate {
     ttl: Duration,
+    tags: &'static [&'static str],
     cache: Arc<Mutex<HashMap<String, Slot>>>,
 }
 
@@ -55,8 +56,16 @@ impl Revalidate {
     pub fn new(ttl: Duration) -> Self {
         Revalidate {
             ttl,
+            tags: &[],
             cache: Arc::default(),
         }
+    }
+
+    /// Tags every response of the route carries (a route file's `pub const TAGS`), for
+    /// `fsroute::cache::revalidate_tag`.
+    pub fn tags(mut self, tags: &'static [&'static str]) -> Self {
+        self.tags = tags;
+        self
     }
 
     /// From a route file's `pub const REVALIDATE: u64` (seconds).

@@ -167,11 +167,8 @@ impl Redis {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        match tokio::time::timeout(
-            self.inner.timeout,
-            operation(self.inner.connection.clone()),
-        )
-        .await
+        match tokio::time::timeout(self.inner.timeout, operation(self.inner.connection.clone()))
+            .await
         {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(StoreError::Failed(error.to_string())),
