@@ -32,6 +32,7 @@
 //! }
 //! ```
 
+pub mod cache;
 #[cfg(feature = "sqlx")]
 pub mod db;
 #[cfg(feature = "docs")]

@@ -149,7 +149,7 @@ async fn revalidate_hits_misses_and_bypasses_are_counted_by_route() {
         assert_eq!(client.get(path).await.status(), 200);
     }
     let signed_in = client.get("/feed/1").bearer("token").await;
-    assert_eq!(signed_in.header("x-fsroute-cache"), None);
+    assert_eq!(signed_in.header("x-fsroute-cache"), Some("BYPASS"));
 
     let text = prometheus.render();
     assert_eq!(

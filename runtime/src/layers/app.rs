@@ -51,6 +51,7 @@ pub struct AppLayers {
     compression: bool,
     cors: Option<CorsLayer>,
     body_limit: usize,
+    cache: Option<crate::cache::Cache>,
 }
 
 impl Default for AppLayers {
@@ -67,6 +68,7 @@ impl AppLayers {
             compression: true,
             cors: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            cache: None,
         }
     }
 
@@ -99,10 +101,22 @@ impl AppLayers {
         self
     }
 
+    /// The app's cache for `REVALIDATE` routes and `fsroute::cache::revalidate_tag`,
+    /// instead of the generated router's own in memory: for example
+    /// `Cache::redis(redis)`, shared by every replica.
+    pub fn cache(mut self, cache: crate::cache::Cache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
     /// Wraps the router. On a request they run in the order listed above: request ID,
-    /// tracing, CORS, compression, body limit, then the route.
+    /// tracing, CORS, compression, body limit, the cache, then the route.
     pub fn apply(self, router: Router) -> Router {
         // Each `layer` call wraps what is there, so the innermost comes first.
+        let mut router = router;
+        if let Some(cache) = &self.cache {
+            router = router.layer(cache.layer());
+        }
         let mut router = router.layer(DefaultBodyLimit::max(self.body_limit));
         if self.compression {
             router = router.layer(CompressionLayer::new());

@@ -190,6 +190,7 @@ where
     };
     Router::new()
         .fallback_service(service)
+        .layer(crate::cache::Cache::memory().layer())
         .layer(crate::layers::JsonErrorsLayer)
         .layer(crate::layers::catch_panic())
 }
