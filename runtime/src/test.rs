@@ -44,6 +44,11 @@
 //! The helpers panic when something is not what the test expects (a body that is not
 //! JSON, a header that is not text), and the message shows the status and the body.
 
+#[cfg(feature = "redis")]
+mod redis_server;
+#[cfg(feature = "redis")]
+pub use redis_server::RedisServer;
+
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::panic::Location;

@@ -257,9 +257,9 @@ async fn an_app_cache_outside_the_router_is_the_one_used() {
 #[cfg(feature = "redis")]
 mod on_redis {
     use std::net::TcpListener;
-    use std::process::{Child, Command, Stdio};
 
     use fsroute::store::{Redis, RedisConfig, StoreHealth};
+    use fsroute::test::RedisServer;
 
     use super::*;
 
@@ -426,75 +426,11 @@ mod on_redis {
         assert_eq!(counters.runs(), 23);
     }
 
-    /// A redis-server of the test's own, on a fixed port so it can be killed and started
-    /// again; its append-only file keeps entries across the restart, as a real Redis
-    /// with persistence would.
-    struct OwnRedis {
-        port: u16,
-        dir: tempfile::TempDir,
-        child: Option<Child>,
-    }
-
-    impl OwnRedis {
-        fn start() -> Option<OwnRedis> {
-            redis_url()?;
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let mut own = OwnRedis {
-                port,
-                dir: tempfile::tempdir().unwrap(),
-                child: None,
-            };
-            own.up();
-            Some(own)
-        }
-
-        fn url(&self) -> String {
-            format!("redis://127.0.0.1:{}/", self.port)
-        }
-
-        fn up(&mut self) {
-            let server = std::env::var("FSROUTE_REDIS_SERVER").unwrap_or("redis-server".into());
-            let child = Command::new(server)
-                .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-                .args([
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "yes",
-                    "--appendfsync",
-                    "always",
-                ])
-                .arg("--dir")
-                .arg(self.dir.path())
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("redis-server starts");
-            self.child = Some(child);
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            panic!("redis-server did not listen on {}", self.port);
-        }
-
-        fn kill(&mut self) {
-            if let Some(mut child) = self.child.take() {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-        }
-    }
-
-    impl Drop for OwnRedis {
-        fn drop(&mut self) {
-            self.kill();
-        }
+    /// A server of the test's own, to crash and restart; only where `.ci/with-redis`
+    /// is (or a skip, as the other Redis tests).
+    fn own_redis() -> Option<RedisServer> {
+        redis_url()?;
+        Some(RedisServer::start().expect("redis-server starts"))
     }
 
     async fn until(what: &str, mut done: impl FnMut() -> bool) {
@@ -509,7 +445,7 @@ mod on_redis {
 
     #[tokio::test]
     async fn after_an_outage_nothing_invalidated_during_it_is_served() {
-        let Some(mut server) = OwnRedis::start() else {
+        let Some(mut server) = own_redis() else {
             return;
         };
         let app = unique("outage");
@@ -519,7 +455,7 @@ mod on_redis {
         assert_eq!(a.get("/feed").await.text(), "v0");
         assert_eq!(cache_of(&b.get("/feed").await), "HIT");
 
-        server.kill();
+        server.crash();
         until("both replicas to count Redis down", || {
             a_cache.health() == StoreHealth::Degraded && b_cache.health() == StoreHealth::Degraded
         })
@@ -534,7 +470,7 @@ mod on_redis {
 
         // Redis comes back with its entries (the append-only file): `/feed` = v0,
         // made before the write.
-        server.up();
+        server.restart().unwrap();
         until("B to use Redis again", || {
             b_cache.health() == StoreHealth::Shared
         })
@@ -547,20 +483,20 @@ mod on_redis {
 
     #[tokio::test]
     async fn invalidations_made_during_an_outage_are_delivered_when_redis_returns() {
-        let Some(mut server) = OwnRedis::start() else {
+        let Some(mut server) = own_redis() else {
             return;
         };
         let app = unique("deliver");
         let counters = Counters::default();
         let (a, a_cache) = replica(&server.url(), &app, &counters);
         a.get("/feed").await;
-        server.kill();
+        server.crash();
         until("A to count Redis down", || {
             a_cache.health() == StoreHealth::Degraded
         })
         .await;
         a.post("/posts").await;
-        server.up();
+        server.restart().unwrap();
         until("A to use Redis again", || {
             a_cache.health() == StoreHealth::Shared
         })
