@@ -49,6 +49,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod prelude;
+pub mod rate_limit;
 pub mod response;
 pub mod routing;
 pub mod serve;
