@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderValue, header};
 use fsroute::layers::{AppLayers, DEFAULT_BODY_LIMIT};
+use fsroute::rate_limit::{Quota, RateLimits};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use config::Config;
@@ -118,17 +119,29 @@ impl AppState {
                 config::MAX_TOKEN_TTL.as_secs()
             ));
         }
+        // Until the app shares them through Redis: each replica counts on its own.
+        let limits = RateLimits::memory();
         Ok(AppState {
             metrics: Metrics::start(&config.metrics)?,
             db,
             tokens: auth::Tokens::new(&secret, config.jwt_ttl, &config.jwt_issuer),
             data_dir: config.data_dir.clone(),
             login_limiter: Arc::new(rate_limit::AddressLimiter::new(
-                NonZeroU32::new(config.login_rate_per_minute).unwrap_or(NonZeroU32::MIN),
+                limits.limiter(
+                    "login",
+                    Quota::per_minute(
+                        NonZeroU32::new(config.login_rate_per_minute).unwrap_or(NonZeroU32::MIN),
+                    ),
+                ),
                 config.trust_forwarded_for,
             )),
             register_limiter: Arc::new(rate_limit::AddressLimiter::new(
-                NonZeroU32::new(config.register_rate_per_minute).unwrap_or(NonZeroU32::MIN),
+                limits.limiter(
+                    "register",
+                    Quota::per_minute(
+                        NonZeroU32::new(config.register_rate_per_minute).unwrap_or(NonZeroU32::MIN),
+                    ),
+                ),
                 config.trust_forwarded_for,
             )),
             account_limiter: Arc::default(),

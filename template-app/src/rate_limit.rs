@@ -3,9 +3,10 @@
 //! seconds), registrations another (each one costs a password hash). And a backoff per
 //! account for failed sign-ins, whatever the address ([`AccountLimiter`]).
 //!
-//! The counts live in this process (`governor`'s keyed GCRA limiter). With several
-//! replicas each keeps its own, so a client gets the limit once per replica; at scale,
-//! limit at the load balancer or in a shared store (docs/deploying.md).
+//! The address limits count through `fsroute::rate_limit`: in this process by default,
+//! so with several replicas a client gets the limit once per replica; on a Redis shared by
+//! every replica when the app's `RateLimits` is `RateLimits::redis` (docs/deploying.md).
+//! The account and upload limits are per replica (`governor`'s keyed GCRA limiter here).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -16,47 +17,52 @@ use std::time::{Duration, Instant};
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use fsroute::ApiError;
+use fsroute::rate_limit::RateLimiter;
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::errors;
 
-/// Above this many remembered addresses, the ones whose limit has fully recovered are
-/// dropped: memory then holds the addresses seen within the last recovery period (a
-/// minute), bounded by the request rate rather than by every address ever seen.
+/// Above this many remembered users, the ones whose upload limit has fully recovered are
+/// dropped: memory then holds the users seen within the last recovery period (a minute),
+/// bounded by the request rate rather than by every user ever seen.
 const FORGET_ABOVE: usize = 10_000;
 
+/// A limit per client address (its /64 for IPv6), on an `fsroute::rate_limit` limiter.
 pub struct AddressLimiter {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    limiter: RateLimiter,
     /// Take the client address from the last `X-Forwarded-For` entry (set by our own
     /// load balancer) instead of the TCP peer.
     trust_forwarded_for: bool,
 }
 
 impl AddressLimiter {
-    /// `per_minute` attempts per address per minute, all of them usable at once.
-    pub fn new(per_minute: NonZeroU32, trust_forwarded_for: bool) -> AddressLimiter {
+    /// Counts against `limiter` (for instance `limits.limiter("login",
+    /// Quota::per_minute(n))`), keyed by the client address's text.
+    pub fn new(limiter: RateLimiter, trust_forwarded_for: bool) -> AddressLimiter {
         AddressLimiter {
-            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute)),
+            limiter,
             trust_forwarded_for,
         }
     }
 
     /// Counts one attempt from the request's client; a 429 when it is one too many, a 400
     /// when the trusted proxy did not say who the client is.
-    pub fn check(
+    pub async fn check(
         &self,
         headers: &HeaderMap,
         peer: Option<&ConnectInfo<SocketAddr>>,
     ) -> Result<(), ApiError> {
         let client = self.client_key(headers, peer)?;
-        if self.limiter.len() > FORGET_ABOVE {
-            self.limiter.retain_recent();
+        let decision = self.limiter.check(&client.to_string()).await;
+        if decision.allowed {
+            Ok(())
+        } else {
+            Err(
+                ApiError::too_many_requests(whole_seconds(decision.retry_after))
+                    .with_code(errors::RATE_LIMITED),
+            )
         }
-        self.limiter.check_key(&client).map_err(|not_until| {
-            let wait = not_until.wait_time_from(self.limiter.clock().now());
-            ApiError::too_many_requests(whole_seconds(wait)).with_code(errors::RATE_LIMITED)
-        })
     }
 
     /// Whom to count the request against: the client's address, an IPv6 one as its /64.
@@ -272,14 +278,20 @@ mod tests {
         ConnectInfo(SocketAddr::from((ip, 40_000)))
     }
 
-    #[test]
-    fn each_address_has_its_own_allowance() {
-        let limiter = AddressLimiter::new(NonZeroU32::new(2).unwrap(), false);
+    fn per_minute(n: u32, trust_forwarded_for: bool) -> AddressLimiter {
+        let limits = fsroute::rate_limit::RateLimits::memory();
+        let quota = fsroute::rate_limit::Quota::per_minute(NonZeroU32::new(n).unwrap());
+        AddressLimiter::new(limits.limiter("test", quota), trust_forwarded_for)
+    }
+
+    #[tokio::test]
+    async fn each_address_has_its_own_allowance() {
+        let limiter = per_minute(2, false);
         let headers = HeaderMap::new();
         let alice = peer([10, 0, 0, 1]);
-        assert!(limiter.check(&headers, Some(&alice)).is_ok());
-        assert!(limiter.check(&headers, Some(&alice)).is_ok());
-        let refused = limiter.check(&headers, Some(&alice)).unwrap_err();
+        assert!(limiter.check(&headers, Some(&alice)).await.is_ok());
+        assert!(limiter.check(&headers, Some(&alice)).await.is_ok());
+        let refused = limiter.check(&headers, Some(&alice)).await.unwrap_err();
         assert_eq!(refused.status(), axum::http::StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(refused.code(), errors::RATE_LIMITED);
         // Two per minute: the next attempt is possible in about 30 s.
@@ -291,26 +303,68 @@ mod tests {
             .parse()
             .unwrap();
         assert!((29..=30).contains(&retry_after), "{}", refused.message());
-        assert!(limiter.check(&headers, Some(&peer([10, 0, 0, 2]))).is_ok());
+        let response = axum::response::IntoResponse::into_response(refused);
+        assert_eq!(
+            response.headers()[header::RETRY_AFTER],
+            retry_after.to_string()
+        );
+        assert!(
+            limiter
+                .check(&headers, Some(&peer([10, 0, 0, 2])))
+                .await
+                .is_ok()
+        );
     }
 
-    #[test]
-    fn forwarded_for_counts_only_when_trusted() {
+    #[tokio::test]
+    async fn forwarded_for_counts_only_when_trusted() {
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", "1.1.1.1, 203.0.113.9".parse().unwrap());
         let proxy = peer([127, 0, 0, 1]);
 
-        let trusting = AddressLimiter::new(NonZeroU32::new(1).unwrap(), true);
-        assert!(trusting.check(&headers, Some(&proxy)).is_ok());
+        let trusting = per_minute(1, true);
+        assert!(trusting.check(&headers, Some(&proxy)).await.is_ok());
         // Same last hop, same client, even though the spoofable first entry changes.
         headers.insert("x-forwarded-for", "9.9.9.9, 203.0.113.9".parse().unwrap());
-        assert!(trusting.check(&headers, Some(&proxy)).is_err());
+        assert!(trusting.check(&headers, Some(&proxy)).await.is_err());
 
         // Not trusted: the header is ignored and the peer is the client.
-        let direct = AddressLimiter::new(NonZeroU32::new(1).unwrap(), false);
-        assert!(direct.check(&headers, Some(&proxy)).is_ok());
+        let direct = per_minute(1, false);
+        assert!(direct.check(&headers, Some(&proxy)).await.is_ok());
         headers.insert("x-forwarded-for", "8.8.8.8".parse().unwrap());
-        assert!(direct.check(&headers, Some(&proxy)).is_err());
+        assert!(direct.check(&headers, Some(&proxy)).await.is_err());
+
+        // Trusted, and no usable entry: a 400, not the proxy's bucket.
+        headers.insert("x-forwarded-for", "unknown".parse().unwrap());
+        let unknown = trusting.check(&headers, Some(&proxy)).await.unwrap_err();
+        assert_eq!(unknown.status(), axum::http::StatusCode::BAD_REQUEST);
+        assert_eq!(unknown.code(), errors::CLIENT_ADDRESS_UNKNOWN);
+    }
+
+    #[tokio::test]
+    async fn an_ipv6_client_is_counted_by_its_64() {
+        let limiter = per_minute(1, false);
+        let headers = HeaderMap::new();
+        let host = |address: &str| ConnectInfo(SocketAddr::new(address.parse().unwrap(), 1));
+        assert!(
+            limiter
+                .check(&headers, Some(&host("2001:db8:1:2::1")))
+                .await
+                .is_ok()
+        );
+        // Another address of the same /64: the same client.
+        assert!(
+            limiter
+                .check(&headers, Some(&host("2001:db8:1:2:ffff::9")))
+                .await
+                .is_err()
+        );
+        assert!(
+            limiter
+                .check(&headers, Some(&host("2001:db8:1:3::1")))
+                .await
+                .is_ok()
+        );
     }
 
     #[test]

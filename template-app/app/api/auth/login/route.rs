@@ -34,7 +34,7 @@ pub struct Session {
 /// the outcome.
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>();
-    if let Err(limited) = state.login_limiter.check(request.headers(), peer) {
+    if let Err(limited) = state.login_limiter.check(request.headers(), peer).await {
         return limited.into_response();
     }
     next.run(request).await

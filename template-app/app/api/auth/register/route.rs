@@ -42,7 +42,7 @@ pub struct RegistrationReceived {
 /// Counted before the body is read: each registration costs a password hash.
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>();
-    if let Err(limited) = state.register_limiter.check(request.headers(), peer) {
+    if let Err(limited) = state.register_limiter.check(request.headers(), peer).await {
         return limited.into_response();
     }
     next.run(request).await
