@@ -78,6 +78,8 @@ pub struct Answer {
     pub location: Option<String>,
     /// `Retry-After` in seconds, on a 503 or 429.
     pub retry_after: Option<u64>,
+    /// `x-fsroute-cache`: what the template's cache did.
+    pub cache: Option<String>,
     pub body: Bytes,
 }
 
@@ -123,6 +125,7 @@ async fn send_on(
     };
     let (content_type, location) = (header("content-type"), header("location"));
     let retry_after = header("retry-after").and_then(|value| value.trim().parse().ok());
+    let cache = header("x-fsroute-cache");
     let status = response.status().as_u16();
     let body = response
         .into_body()
@@ -135,6 +138,7 @@ async fn send_on(
         content_type,
         location,
         retry_after,
+        cache,
         body,
     })
 }

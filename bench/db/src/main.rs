@@ -2,7 +2,10 @@
 //! handlers (issue #22), side by side on one seeded database:
 //!
 //!     cargo run --release -p bench-db -- [--seconds 10] [--rounds 3] [--warmup 3] [--postgres]
-//!         [--no-build] [--check] [--show] [--only TEXT]
+//!         [--no-build] [--check] [--show] [--only TEXT] [--feed]
+//!
+//! `--feed` measures the template's cached feed instead, uncached / in-process / Redis
+//! (`feed.rs`, issue #15; needs `redis-server`), into `bench/results/cache.md`.
 //!
 //! 1. Builds `template-app` (release) and `bench/db/nextjs` (`npm ci`, `next build`).
 //! 2. Seeds once: the template app on an empty database makes the schema, its admin and
@@ -17,6 +20,7 @@
 
 mod check;
 mod client;
+mod feed;
 mod seed;
 mod server;
 
@@ -47,6 +51,8 @@ struct Options {
     /// Measure only the endpoints whose name contains this (`--only "POST /api/posts"`); such a
     /// partial run prints its table but does not replace the results file.
     only: Option<String>,
+    /// The cached feed three ways instead of the comparison with Next.js (`--feed`).
+    feed: bool,
 }
 
 fn options() -> Options {
@@ -59,6 +65,7 @@ fn options() -> Options {
         check_only: false,
         show: false,
         only: None,
+        feed: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -75,6 +82,7 @@ fn options() -> Options {
             "--no-build" => options.build = false,
             "--check" => options.check_only = true,
             "--show" => options.show = true,
+            "--feed" => options.feed = true,
             "--only" => {
                 options.only = Some(
                     args.next()
@@ -82,7 +90,7 @@ fn options() -> Options {
                 )
             }
             other => fail(&format!(
-                "unknown option {other}: use --seconds N, --rounds N, --warmup N, --postgres, --no-build, --check, --show, --only TEXT"
+                "unknown option {other}: use --seconds N, --rounds N, --warmup N, --postgres, --no-build, --check, --show, --only TEXT, --feed"
             )),
         }
     }
@@ -125,13 +133,16 @@ fn run_command(command: &mut Command, what: &str) {
     }
 }
 
-fn build() {
+fn build(with_next: bool) {
     run_command(
         Command::new(env!("CARGO"))
             .args(["build", "--release", "-q", "-p", "template-app"])
             .current_dir(workspace()),
         "cargo build --release -p template-app",
     );
+    if !with_next {
+        return;
+    }
     run_command(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
@@ -656,7 +667,7 @@ fn report(
 fn main() {
     let options = options();
     if options.build {
-        build();
+        build(!options.feed);
     }
     let scratch = tempfile::Builder::new()
         .prefix("bench-db-")
@@ -693,6 +704,9 @@ async fn bench(options: &Options, scratch: &Path, pinned: bool, cores: usize) ->
         Store::Sqlite { seed } => seed::sqlite_url(seed),
         Store::Postgres { base } => format!("{base}bench_seed"),
     };
+    if options.feed {
+        return feed::run(options, &store, scratch, pinned, cores).await;
+    }
     let (own_unpublished, other_unpublished) = seed::unpublished_posts(&seed_url).await;
     let mut serial = 0;
 
