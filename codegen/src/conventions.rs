@@ -24,6 +24,14 @@ pub const MATCHER_CONST: &str = "MATCHER";
 /// Not a [`ConfigConst`]: it makes no layer.
 pub const SECURITY_CONST: &str = "SECURITY";
 
+/// The most tags a route's `TAGS` may list, and the longest a tag may be, in characters:
+/// Next.js's limits for cache tags.
+pub const MAX_CACHE_TAGS: usize = 128;
+pub const MAX_CACHE_TAG_CHARS: usize = 256;
+/// The prefix of the tag the runtime gives every cached response itself (`path:` and its
+/// path, for `fsroute::cache::revalidate_path`); no `TAGS` entry may start with it.
+pub const PATH_TAG_PREFIX: &str = "path:";
+
 /// The kinds of file the generator reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FileKind {
@@ -148,6 +156,10 @@ named! {
         BodyLimit => "BODY_LIMIT",
         /// `pub const REVALIDATE: u64` seconds; GET responses cached per URL.
         Revalidate => "REVALIDATE",
+        /// `pub const TAGS: &[&str]`: the cache tags of the responses `REVALIDATE` keeps
+        /// (Next.js's cache tags), for `fsroute::cache::revalidate_tag`. No layer of its
+        /// own: it goes to `REVALIDATE`'s.
+        Tags => "TAGS",
     }
 }
 
@@ -160,12 +172,13 @@ impl ConfigConst {
         ConfigConst::ALL.iter().copied().find(|c| c.name() == name)
     }
 
-    /// The type the generated code reads it as, and what it counts.
+    /// The type the generated code reads it as, and what it counts (or holds).
     pub fn expected_type(self) -> (&'static str, &'static str) {
         match self {
             ConfigConst::MaxDuration => ("u64", "seconds"),
             ConfigConst::BodyLimit => ("usize", "bytes"),
             ConfigConst::Revalidate => ("u64", "seconds"),
+            ConfigConst::Tags => ("&[&str]", "cache tags"),
         }
     }
 }

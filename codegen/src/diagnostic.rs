@@ -53,6 +53,8 @@ codes! {
     HandlerNotAsync => "handler-not-async",
     PrivateHandlerType => "private-handler-type",
     WrongConfigType => "wrong-config-type",
+    TagsWithoutRevalidate => "tags-without-revalidate",
+    InvalidCacheTag => "invalid-cache-tag",
     BodyExtractorNotLast => "body-extractor-not-last",
     BodyReadTwice => "body-read-twice",
     PrivateRouteMiddleware => "private-route-middleware",

@@ -5,7 +5,9 @@
 //! Each function returns a [`Diagnostic`] whose code names the rule; callers add the
 //! locations. Messages name every file or folder involved; help says what to do.
 
-use crate::conventions::{ConfigConst, Method};
+use crate::conventions::{
+    ConfigConst, MAX_CACHE_TAG_CHARS, MAX_CACHE_TAGS, Method, PATH_TAG_PREFIX,
+};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::segment::SegmentError;
 use crate::suggest;
@@ -245,6 +247,87 @@ pub(crate) fn wrong_config_type(
         ),
     )
     .help(format!("write `pub const {name}: {expected} = …;`"))
+}
+
+pub(crate) fn tags_without_revalidate(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::TagsWithoutRevalidate,
+        format!(
+            "`TAGS` in `{path}` only tags cached responses, but this route has no `REVALIDATE`, so nothing is cached"
+        ),
+    )
+    .help("add `pub const REVALIDATE: u64 = …;` (seconds) to cache its `GET` responses, or remove `TAGS`")
+}
+
+/// A cache tag as a message shows it: escaped, and cut short past 40 characters.
+fn shown_tag(tag: &str) -> String {
+    let escaped: String = tag.escape_debug().collect();
+    match escaped.char_indices().nth(40) {
+        Some((end, _)) => format!("{}…", &escaped[..end]),
+        None => escaped,
+    }
+}
+
+pub(crate) fn empty_cache_tag(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidCacheTag,
+        format!("`TAGS` in `{path}` has an empty cache tag"),
+    )
+    .help("give the tag a name, for example `\"posts\"`, or remove it")
+}
+
+pub(crate) fn reserved_cache_tag(path: &str, tag: &str) -> Diagnostic {
+    // The path the tag names, when it names one, for the call that drops its responses.
+    let named = tag
+        .strip_prefix(PATH_TAG_PREFIX)
+        .filter(|rest| rest.starts_with('/'))
+        .unwrap_or("/api/posts");
+    Diagnostic::error(
+        Code::InvalidCacheTag,
+        format!(
+            "the cache tag `{}` in `{path}` starts with `{PATH_TAG_PREFIX}`, which is reserved: the runtime tags every cached response with `{PATH_TAG_PREFIX}` and its own path",
+            shown_tag(tag)
+        ),
+    )
+    .help(format!(
+        "to drop the cached responses of a path, call `fsroute::cache::revalidate_path({named:?})`; give your own tags another name"
+    ))
+}
+
+pub(crate) fn long_cache_tag(path: &str, tag: &str, chars: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidCacheTag,
+        format!(
+            "the cache tag `{}` in `{path}` is {chars} characters long; a tag has at most {MAX_CACHE_TAG_CHARS} (Next.js's limit)",
+            shown_tag(tag)
+        ),
+    )
+    .help(
+        "shorten it: a tag names what handlers invalidate together, for example `\"posts\"` or `\"post:42\"`",
+    )
+}
+
+pub(crate) fn duplicate_cache_tag(path: &str, tag: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidCacheTag,
+        format!(
+            "the cache tag `{}` is in `TAGS` twice in `{path}`",
+            shown_tag(tag)
+        ),
+    )
+    .help("remove this one: a response carries each tag once")
+}
+
+pub(crate) fn too_many_cache_tags(path: &str, count: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidCacheTag,
+        format!(
+            "`TAGS` in `{path}` has {count} cache tags; a route has at most {MAX_CACHE_TAGS} (Next.js's limit)"
+        ),
+    )
+    .help(
+        "tag by what handlers invalidate together (`\"posts\"`), not by item: a handler adds a response's own tags at run time with `fsroute::cache::cache_tag(…)`",
+    )
 }
 
 pub(crate) fn private_handler_type(path: &str, method: Method, name: &str) -> Diagnostic {

@@ -8,9 +8,12 @@
 //! how many parameters it takes, its doc comment, `#[deprecated]` and `#[doc(hidden)]`.
 //! Types are rustc's business; the OpenAPI code infers them from the function item.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-use crate::conventions::{ConfigConst, MIDDLEWARE_FN, Method, SECURITY_CONST};
+use crate::conventions::{
+    ConfigConst, MAX_CACHE_TAG_CHARS, MAX_CACHE_TAGS, MIDDLEWARE_FN, Method, PATH_TAG_PREFIX,
+    SECURITY_CONST,
+};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::messages;
 use crate::suggest;
@@ -87,6 +90,9 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
             _ => None,
         })
         .collect();
+    // The config constants exported, whatever their type, and where `TAGS` is.
+    let mut declared: Vec<ConfigConst> = Vec::new();
+    let mut tags_at: Option<Location> = None;
     for item in &file.items {
         match item {
             TopItem::Fn {
@@ -130,7 +136,12 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
                     }
                 }
             }
-            TopItem::Const { ident, vis, ty } if !is_method(ident) => {
+            TopItem::Const {
+                ident,
+                vis,
+                ty,
+                value,
+            } if !is_method(ident) => {
                 let name = ident.to_string();
                 let location = || locate(source, path, ident.span(), name.len());
                 if name == SECURITY_CONST {
@@ -143,12 +154,15 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
                 }
                 match ConfigConst::from_name(&name) {
                     Some(config) if is_visible_to_parent(vis) => {
-                        let (expected, unit) = config.expected_type();
-                        // The last segment, so `core::primitive::u64` is a `u64` too.
-                        let written = ty.clone().into_iter().last().map(|tree| tree.to_string());
-                        if written.as_deref() == Some(expected) {
+                        declared.push(config);
+                        if config == ConfigConst::Tags {
+                            tags_at.get_or_insert_with(location);
+                            check_tags(source, path, value, &location, diagnostics);
+                        }
+                        if declared_type_is(config, ty) {
                             analysis.config.push(config);
                         } else {
+                            let (expected, unit) = config.expected_type();
                             let shown = type_text(source, ty);
                             let at = match ty.clone().into_iter().next() {
                                 Some(first) => {
@@ -205,12 +219,119 @@ pub fn analyze(source: &str, path: &str, diagnostics: &mut Diagnostics) -> Route
     analysis.handlers.dedup_by_key(|handler| handler.method);
     analysis.config.sort();
     analysis.config.dedup();
+    // `TAGS` goes to `REVALIDATE`'s cache; alone it would tag nothing. A `REVALIDATE` of
+    // the wrong type has its own error, so only a missing one is reported here.
+    if let Some(at) = tags_at
+        && !declared.contains(&ConfigConst::Revalidate)
+    {
+        diagnostics.push(messages::tags_without_revalidate(path).at(at));
+    }
     // An error in the file is the thing to fix first; "no methods" would only repeat it.
     let new_errors = diagnostics.error_count() > errors_before;
     if analysis.methods.is_empty() && !new_errors {
         diagnostics.push(messages::no_methods(path).at(Location::path(path)));
     }
     analysis
+}
+
+/// Whether a config constant is declared with the type the generated code reads, from its
+/// tokens. A number by its last segment, so `core::primitive::u64` is a `u64` too; `TAGS`
+/// is a shared slice of string slices, `'static` or not: `&[&str]`,
+/// `&'static [&'static str]`, `&[&'static str]`.
+fn declared_type_is(config: ConfigConst, ty: &TokenStream) -> bool {
+    match config {
+        ConfigConst::Tags => is_str_slice(ty),
+        ConfigConst::MaxDuration | ConfigConst::BodyLimit | ConfigConst::Revalidate => {
+            let written = ty.clone().into_iter().last().map(|tree| tree.to_string());
+            written.as_deref() == Some(config.expected_type().0)
+        }
+    }
+}
+
+/// `&[&str]`, with any `'static` lifetimes, and `str` by its last segment
+/// (`&[&core::primitive::str]`).
+fn is_str_slice(ty: &TokenStream) -> bool {
+    let outer = without_static(ty.clone());
+    let [TokenTree::Punct(reference), TokenTree::Group(slice)] = outer.as_slice() else {
+        return false;
+    };
+    if reference.as_char() != '&' || slice.delimiter() != Delimiter::Bracket {
+        return false;
+    }
+    let inner = without_static(slice.stream());
+    let [TokenTree::Punct(reference), path @ ..] = inner.as_slice() else {
+        return false;
+    };
+    let is_path_part = |tree: &TokenTree| match tree {
+        TokenTree::Ident(ident) => ident != "mut" && ident != "dyn",
+        TokenTree::Punct(punct) => punct.as_char() == ':',
+        _ => false,
+    };
+    reference.as_char() == '&'
+        && path.iter().all(is_path_part)
+        && matches!(path.last(), Some(TokenTree::Ident(ident)) if ident == "str")
+}
+
+/// The tokens without their `'static` lifetimes (a `'` joined to `static`).
+fn without_static(tokens: TokenStream) -> Vec<TokenTree> {
+    let mut trees: Vec<TokenTree> = Vec::new();
+    for tree in tokens {
+        if let TokenTree::Ident(ident) = &tree
+            && ident == "static"
+            && matches!(trees.last(), Some(TokenTree::Punct(punct)) if punct.as_char() == '\'')
+        {
+            trees.pop();
+            continue;
+        }
+        trees.push(tree);
+    }
+    trees
+}
+
+/// The tags of `pub const TAGS`, when its value is written out as `&["…", …]`: each
+/// string literal is checked against Next.js's limits and the runtime's reserved prefix,
+/// and the list against the most a route may have. Elements that are not string literals,
+/// and a value that is not an array (a path to another constant), are rustc's to check.
+fn check_tags(
+    source: &str,
+    path: &str,
+    value: &TokenStream,
+    tags_at: &dyn Fn() -> Location,
+    diagnostics: &mut Diagnostics,
+) {
+    let Ok(syn::Expr::Reference(reference)) = syn::parse2::<syn::Expr>(value.clone()) else {
+        return;
+    };
+    let syn::Expr::Array(array) = &*reference.expr else {
+        return;
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for element in &array.elems {
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(literal),
+            ..
+        }) = element
+        else {
+            continue;
+        };
+        let tag = literal.value();
+        let chars = tag.chars().count();
+        let width = literal.token().to_string().chars().count();
+        let at = || locate(source, path, literal.span(), width);
+        if tag.is_empty() {
+            diagnostics.push(messages::empty_cache_tag(path).at(at()));
+        } else if tag.starts_with(PATH_TAG_PREFIX) {
+            diagnostics.push(messages::reserved_cache_tag(path, &tag).at(at()));
+        } else if chars > MAX_CACHE_TAG_CHARS {
+            diagnostics.push(messages::long_cache_tag(path, &tag, chars).at(at()));
+        } else if seen.contains(&tag) {
+            diagnostics.push(messages::duplicate_cache_tag(path, &tag).at(at()));
+        }
+        seen.push(tag);
+    }
+    if array.elems.len() > MAX_CACHE_TAGS {
+        diagnostics.push(messages::too_many_cache_tags(path, array.elems.len()).at(tags_at()));
+    }
 }
 
 /// The extractors that read the request body. axum lets a handler have one, as its last
@@ -676,6 +797,158 @@ mod tests {
             codes(&a),
             ["private-config", "unknown-config", "unknown-config"]
         );
+    }
+
+    /// A route file with a `GET` and the given lines.
+    fn route_with(lines: &str) -> Analyzed {
+        analyze(&format!("pub async fn GET() {{}}\n{lines}"), "app/route.rs")
+    }
+
+    #[test]
+    fn tags_is_a_slice_of_string_slices_static_or_not() {
+        for ty in [
+            "&[&str]",
+            "&'static [&'static str]",
+            "&[&'static str]",
+            "&'static [&str]",
+            "&[&core::primitive::str]",
+        ] {
+            let a = route_with(&format!(
+                "pub const REVALIDATE: u64 = 60;\npub const TAGS: {ty} = &[\"posts\"];\n"
+            ));
+            assert!(a.diagnostics.is_empty(), "{ty}: {:?}", a.diagnostics);
+            assert_eq!(
+                a.config,
+                [ConfigConst::Revalidate, ConfigConst::Tags],
+                "{ty}"
+            );
+        }
+        for ty in [
+            "&[String]",
+            "&str",
+            "Vec<&str>",
+            "[&str; 1]",
+            "&[&str; 1]",
+            "&[&&str]",
+            "&[&mut str]",
+            "&'a [&str]",
+            "&[&'a str]",
+        ] {
+            let a = route_with(&format!(
+                "pub const REVALIDATE: u64 = 60;\npub const TAGS: {ty} = &[\"posts\"];\n"
+            ));
+            assert_eq!(codes(&a), ["wrong-config-type"], "{ty}");
+            assert_eq!(a.config, [ConfigConst::Revalidate], "{ty}");
+            assert_eq!(
+                a.diagnostics[0].render_line(),
+                format!(
+                    "app/route.rs:3:17: `pub const TAGS: {ty}` in `app/route.rs` has the wrong \
+                     type: the route config `TAGS` is a `&[&str]` (cache tags); help: write \
+                     `pub const TAGS: &[&str] = …;`"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn tags_need_revalidate() {
+        let a = route_with("pub const TAGS: &[&str] = &[\"posts\"];\n");
+        assert_eq!(codes(&a), ["tags-without-revalidate"]);
+        assert!(a.diagnostics[0].is_error());
+        assert_eq!(
+            a.diagnostics[0].render_line(),
+            "app/route.rs:2:11: `TAGS` in `app/route.rs` only tags cached responses, but this \
+             route has no `REVALIDATE`, so nothing is cached; help: add `pub const REVALIDATE: \
+             u64 = …;` (seconds) to cache its `GET` responses, or remove `TAGS`"
+        );
+        // A private `REVALIDATE` is not the route's: its own warning says so too.
+        let a = route_with("const REVALIDATE: u64 = 1;\npub const TAGS: &[&str] = &[];\n");
+        assert_eq!(codes(&a), ["private-config", "tags-without-revalidate"]);
+        // One of the wrong type is there; its type is the thing to fix.
+        let a = route_with("pub const REVALIDATE: i32 = 1;\npub const TAGS: &[&str] = &[];\n");
+        assert_eq!(codes(&a), ["wrong-config-type"]);
+        // Wrong on both counts: both said at once.
+        let a = route_with("pub const TAGS: &[String] = &[];\n");
+        assert_eq!(codes(&a), ["wrong-config-type", "tags-without-revalidate"]);
+        // A private `TAGS` is only a warning, and needs nothing.
+        let a = route_with("const TAGS: &[&str] = &[];\n");
+        assert_eq!(codes(&a), ["private-config"]);
+    }
+
+    #[test]
+    fn tags_written_out_are_checked_one_by_one() {
+        let long = "x".repeat(MAX_CACHE_TAG_CHARS + 1);
+        let longest = "y".repeat(MAX_CACHE_TAG_CHARS);
+        let a = route_with(&format!(
+            "pub const REVALIDATE: u64 = 60;\n\
+             pub const TAGS: &[&str] = &[\"posts\", \"\", \"path:/api/posts\", \"posts\",\n\
+             \"{long}\", \"{longest}\", \"caf\\u{{e9}}\", crate::OTHER, r\"raw\"];\n"
+        ));
+        assert_eq!(codes(&a), ["invalid-cache-tag"; 4]);
+        let lines: Vec<String> = a.diagnostics.iter().map(|d| d.render_line()).collect();
+        assert!(
+            lines[0].starts_with(
+                "app/route.rs:3:38: `TAGS` in `app/route.rs` has an empty cache tag; help: "
+            ),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(
+            lines[1],
+            "app/route.rs:3:42: the cache tag `path:/api/posts` in `app/route.rs` starts with \
+             `path:`, which is reserved: the runtime tags every cached response with `path:` and \
+             its own path; help: to drop the cached responses of a path, call \
+             `fsroute::cache::revalidate_path(\"/api/posts\")`; give your own tags another name"
+        );
+        assert!(
+            lines[2].starts_with("app/route.rs:3:61: the cache tag `posts` is in `TAGS` twice"),
+            "{}",
+            lines[2]
+        );
+        assert!(
+            lines[3].starts_with(&format!(
+                "app/route.rs:4:1: the cache tag `{}…` in `app/route.rs` is 257 characters long; \
+                 a tag has at most 256 (Next.js's limit)",
+                "x".repeat(40)
+            )),
+            "{}",
+            lines[3]
+        );
+    }
+
+    #[test]
+    fn too_many_tags_and_tags_that_are_not_written_out() {
+        let tags: Vec<String> = (0..=MAX_CACHE_TAGS).map(|n| format!("\"t{n}\"")).collect();
+        let a = route_with(&format!(
+            "pub const REVALIDATE: u64 = 60;\npub const TAGS: &[&str] = &[{}];\n",
+            tags.join(", ")
+        ));
+        assert_eq!(codes(&a), ["invalid-cache-tag"]);
+        assert!(
+            a.diagnostics[0].render_line().starts_with(
+                "app/route.rs:3:11: `TAGS` in `app/route.rs` has 129 cache tags; a route has at \
+                 most 128 (Next.js's limit); help: "
+            ),
+            "{}",
+            a.diagnostics[0].render_line()
+        );
+        let a = route_with(&format!(
+            "pub const REVALIDATE: u64 = 60;\npub const TAGS: &[&str] = &[{}];\n",
+            tags[..MAX_CACHE_TAGS].join(", ")
+        ));
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+        // Not written out: rustc checks the type, and the values are the user's.
+        for value in [
+            "crate::tags::ALL",
+            "&[\"\"; 0]",
+            "{ &[\"\"] }",
+            "&TAG_LIST[..]",
+        ] {
+            let a = route_with(&format!(
+                "pub const REVALIDATE: u64 = 60;\npub const TAGS: &[&str] = {value};\n"
+            ));
+            assert!(a.diagnostics.is_empty(), "{value}: {:?}", a.diagnostics);
+        }
     }
 
     #[test]

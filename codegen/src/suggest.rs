@@ -79,12 +79,14 @@ pub fn param_folder(name: &str) -> Option<(String, &'static str)> {
     Some((folder, origin))
 }
 
-/// A known constant within two edits (`MAX_DURATON`), or the same letters in another case
+/// A known constant within two edits (`MAX_DURATON`; one for a name as short as `TAGS`,
+/// so that `FLAGS` is not taken for it), or the same letters in another case
 /// (`maxDuration`, Next.js's spelling).
 pub fn config_const(name: &str) -> Option<ConfigConst> {
     let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
     ConfigConst::ALL.iter().copied().find(|known| {
-        squash(known.name()) == squash(name) || edit_distance(known.name(), name) <= 2
+        let edits = if known.name().len() <= 4 { 1 } else { 2 };
+        squash(known.name()) == squash(name) || edit_distance(known.name(), name) <= edits
     })
 }
 
@@ -151,7 +153,13 @@ mod tests {
         assert_eq!(name("MAX_DURATON"), Some("MAX_DURATION"));
         assert_eq!(name("maxDuration"), Some("MAX_DURATION"));
         assert_eq!(name("REVALIDATES"), Some("REVALIDATE"));
+        assert_eq!(name("TAG"), Some("TAGS"));
+        assert_eq!(name("tags"), Some("TAGS"));
+        assert_eq!(name("TAGZ"), Some("TAGS"));
         assert_eq!(name("PAGE_SIZE"), None);
+        for near_but_not_it in ["FLAGS", "TAB", "DAYS", "MAPS"] {
+            assert_eq!(name(near_but_not_it), None, "{near_but_not_it}");
+        }
     }
 
     #[test]

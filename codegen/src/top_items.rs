@@ -26,6 +26,8 @@ pub enum TopItem {
         ident: Ident,
         /// Its type, as tokens (between the `:` and the `=`).
         ty: TokenStream,
+        /// Its value, as tokens (between the `=` and the `;`); empty without one.
+        value: TokenStream,
     },
     Static {
         ident: Ident,
@@ -127,8 +129,13 @@ fn parse_item(input: ParseStream, vis: Visibility, attrs: Vec<Attribute>) -> syn
         }
         let ident: Ident = input.parse()?;
         let ty = const_type(input)?;
-        skip(input, false)?;
-        return Ok(TopItem::Const { vis, ident, ty });
+        let value = const_value(input)?;
+        return Ok(TopItem::Const {
+            vis,
+            ident,
+            ty,
+            value,
+        });
     }
     if input.peek(Token![static]) {
         input.parse::<Token![static]>()?;
@@ -333,6 +340,27 @@ fn const_type(input: ParseStream) -> syn::Result<TokenStream> {
     })
 }
 
+/// A constant's value: after the `=` that follows its type, up to the `;`, which is
+/// consumed too. Blocks and arrays are single token trees, so the first `;` at this level
+/// ends it.
+fn const_value(input: ParseStream) -> syn::Result<TokenStream> {
+    if input.peek(Token![=]) && !input.peek(Token![==]) {
+        input.parse::<Token![=]>()?;
+    }
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut tokens = Vec::new();
+        while let Some((tree, next)) = rest.token_tree() {
+            rest = next;
+            if matches!(&tree, TokenTree::Punct(punct) if punct.as_char() == ';') {
+                break;
+            }
+            tokens.push(tree);
+        }
+        Ok((TokenStream::from_iter(tokens), rest))
+    })
+}
+
 /// Skips token trees up to and including the next `;` at this level, or, when
 /// `brace_ends` is set, a `{ … }` block, whichever comes first.
 fn skip(input: ParseStream, brace_ends: bool) -> syn::Result<()> {
@@ -500,6 +528,30 @@ mod tests {
             }
             _ => panic!("a function and a use"),
         }
+    }
+
+    #[test]
+    fn constants_keep_their_type_and_value() {
+        let file = parse(
+            "pub const TAGS: &'static [&str] = &[\"a\", \"b;\"];\nconst N: u8 = { 1; 2 };\nconst E: u8;\n",
+        )
+        .unwrap();
+        let read: Vec<(String, String)> = file
+            .items
+            .into_iter()
+            .map(|item| match item {
+                TopItem::Const { ty, value, .. } => (ty.to_string(), value.to_string()),
+                _ => panic!("a constant"),
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("&'static [& str]".into(), "& [\"a\" , \"b;\"]".into()),
+                ("u8".into(), "{ 1 ; 2 }".into()),
+                ("u8".into(), String::new()),
+            ]
+        );
     }
 
     #[test]

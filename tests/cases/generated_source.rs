@@ -326,7 +326,7 @@ fn the_generated_source_is_in_rustfmts_layout() {
              /// A summary line that is long enough to need wrapping in the generated call.\n\
              pub async fn GET() {}\npub async fn DELETE() {}\npub async fn middleware() {}\n\
              pub const MAX_DURATION: u64 = 1;\npub const BODY_LIMIT: usize = 1;\n\
-             pub const REVALIDATE: u64 = 1;\n"
+             pub const REVALIDATE: u64 = 1;\npub const TAGS: &[&str] = &[\"a\"];\n"
         };
         std::fs::write(path, content).unwrap();
     }

@@ -200,6 +200,20 @@ async fn revalidate_caches_get_responses_per_url() {
     assert_eq!(calls(), 3);
 }
 
+/// A route with `TAGS` is cached as one without: its tags go to the same cache
+/// (`rt::revalidate_tagged`), for `fsroute::cache::revalidate_tag`.
+#[tokio::test(start_paused = true)]
+async fn a_route_with_tags_is_cached_like_any_other() {
+    let client = TestClient::new(middleware::router(state()));
+    let first = client.get("/api/tagged").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.header("x-fsroute-cache"), Some("MISS"));
+    assert_eq!(first.header("cache-control"), Some("public, max-age=30"));
+    let second = client.get("/api/tagged").await;
+    assert_eq!(second.text(), first.text(), "served from the cache");
+    assert_eq!(second.header("x-fsroute-cache"), Some("HIT"));
+}
+
 #[tokio::test(start_paused = true)]
 async fn revalidate_caches_only_200_and_skips_credentialed_requests() {
     let state = state();

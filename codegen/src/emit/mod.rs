@@ -301,7 +301,7 @@ fn route_statements(out: &mut String, name: &str, entries: &[&(String, &Route, &
 
 /// Whether the route's `MethodRouter` gets any `.wrap(…)`.
 fn has_layers(route: &Route) -> bool {
-    route.needs_state() || route.has_catch_all() || !route.analysis.config.is_empty()
+    route.needs_state() || route.has_catch_all() || has_config_layers(route)
 }
 
 /// `Allow` lists what the route answers: its exports, `OPTIONS` (answered for it when not
@@ -329,7 +329,7 @@ pub fn allow_header(methods: &[Method]) -> String {
     allow.join(", ")
 }
 
-/// Where a config constant's layer goes, and the runtime function that makes it.
+/// Where a config constant's layer goes.
 enum LayerPlace {
     /// Right around the handlers, inside all middleware (so middleware still runs on a
     /// cache hit).
@@ -339,13 +339,58 @@ enum LayerPlace {
     Outside { rank: u8 },
 }
 
-fn config_layer(config: ConfigConst) -> (LayerPlace, &'static str) {
+/// A config constant's layer: where it goes, the runtime function that makes it, and the
+/// route's constants that function takes, in order.
+struct ConfigLayer {
+    place: LayerPlace,
+    runtime_fn: &'static str,
+    args: &'static [ConfigConst],
+}
+
+/// The layer `config` makes on a route whose constants are `route_config`, or `None` for a
+/// constant that makes none of its own.
+fn config_layer(config: ConfigConst, route_config: &[ConfigConst]) -> Option<ConfigLayer> {
+    let layer = |place, runtime_fn, args| {
+        Some(ConfigLayer {
+            place,
+            runtime_fn,
+            args,
+        })
+    };
     match config {
-        ConfigConst::Revalidate => (LayerPlace::AroundHandlers, "revalidate"),
-        ConfigConst::BodyLimit => (LayerPlace::Outside { rank: 0 }, "body_limit"),
+        // The cache carries the route's tags when it has some.
+        ConfigConst::Revalidate if route_config.contains(&ConfigConst::Tags) => layer(
+            LayerPlace::AroundHandlers,
+            "revalidate_tagged",
+            &[ConfigConst::Revalidate, ConfigConst::Tags],
+        ),
+        ConfigConst::Revalidate => layer(
+            LayerPlace::AroundHandlers,
+            "revalidate",
+            &[ConfigConst::Revalidate],
+        ),
+        // Passed to `REVALIDATE`'s layer, above; without one it is a build error.
+        ConfigConst::Tags => None,
+        ConfigConst::BodyLimit => layer(
+            LayerPlace::Outside { rank: 0 },
+            "body_limit",
+            &[ConfigConst::BodyLimit],
+        ),
         // Outermost: the deadline covers everything the request does.
-        ConfigConst::MaxDuration => (LayerPlace::Outside { rank: 1 }, "max_duration"),
+        ConfigConst::MaxDuration => layer(
+            LayerPlace::Outside { rank: 1 },
+            "max_duration",
+            &[ConfigConst::MaxDuration],
+        ),
     }
+}
+
+/// Whether any of the route's config constants makes a layer.
+fn has_config_layers(route: &Route) -> bool {
+    let config = &route.analysis.config;
+    config
+        .iter()
+        .any(|&constant| config_layer(constant, config).is_some())
 }
 
 fn method_router_fn(
@@ -403,16 +448,22 @@ fn method_router_fn(
     // Layers wrap what comes before them: the cache sits right around the handlers, then
     // the route's own middleware, then the folders' from the innermost out, then the
     // limits. The config constants are sorted, so their order here is fixed too.
-    let wrap_config = |config: ConfigConst, runtime_fn: &'static str| ChainCall {
+    let wrap_config = |layer: &ConfigLayer| ChainCall {
         method: "wrap",
-        function: runtime_fn,
-        args: vec![format!("{module}::{}", config.name())],
+        function: layer.runtime_fn,
+        args: layer
+            .args
+            .iter()
+            .map(|constant| format!("{module}::{}", constant.name()))
+            .collect(),
     };
     let mut outside = Vec::new();
-    for &config in &route.analysis.config {
-        match config_layer(config) {
-            (LayerPlace::AroundHandlers, runtime_fn) => calls.push(wrap_config(config, runtime_fn)),
-            (LayerPlace::Outside { rank }, runtime_fn) => outside.push((rank, config, runtime_fn)),
+    let config = &route.analysis.config;
+    // `TAGS` makes no layer: it is an argument of `REVALIDATE`'s.
+    for layer in config.iter().filter_map(|&c| config_layer(c, config)) {
+        match layer.place {
+            LayerPlace::AroundHandlers => calls.push(wrap_config(&layer)),
+            LayerPlace::Outside { rank } => outside.push((rank, layer)),
         }
     }
     let middleware_call = |module: &str| ChainCall {
@@ -426,12 +477,8 @@ fn method_router_fn(
     for &middleware in route.middlewares.iter().rev() {
         calls.push(middleware_call(&names.middlewares[middleware]));
     }
-    outside.sort_by_key(|&(rank, _, _)| rank);
-    calls.extend(
-        outside
-            .into_iter()
-            .map(|(_, config, runtime_fn)| wrap_config(config, runtime_fn)),
-    );
+    outside.sort_by_key(|&(rank, _)| rank);
+    calls.extend(outside.iter().map(|(_, layer)| wrap_config(layer)));
     // A catch-all would capture the trailing slash into its parameter; redirect first,
     // as Next.js does for every URL.
     if route.has_catch_all() {

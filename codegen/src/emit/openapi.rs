@@ -164,7 +164,7 @@ fn describe_fn(out: &mut String, item: &Described<'_>, options: &OpenApiEmit<'_>
                 match config {
                     ConfigConst::BodyLimit => out.push_str("    op.body_limit();\n"),
                     ConfigConst::MaxDuration => out.push_str("    op.max_duration();\n"),
-                    ConfigConst::Revalidate => {}
+                    ConfigConst::Revalidate | ConfigConst::Tags => {}
                 }
             }
             let handler_path = format!("{module}::{}", handler_method.as_str());
