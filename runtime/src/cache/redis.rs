@@ -29,6 +29,11 @@ use crate::store::{Redis, StoreError, StoreFuture, StoreHealth};
 /// `REVALIDATE` longer than this is cut to it.
 pub const LONGEST_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
+/// How long an invalidation may take before it is kept for later: longer than a read's
+/// timeout, because the client's next read depends on it, and a slow moment of Redis
+/// (a busy machine) should delay the write's response rather than let that read be stale.
+const INVALIDATION_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// How often invalidations that Redis did not take are tried again.
 const RETRY_EVERY: Duration = Duration::from_millis(200);
 
@@ -134,7 +139,9 @@ impl Shared {
         let result = if unguarded {
             self.redis.call_unguarded(operation).await
         } else {
-            self.redis.call(operation).await
+            self.redis
+                .call_within(INVALIDATION_TIMEOUT, operation)
+                .await
         };
         result.map(|_| ())
     }

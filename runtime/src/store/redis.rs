@@ -149,10 +149,24 @@ impl Redis {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        self.call_within(self.inner.timeout, operation).await
+    }
+
+    /// [`call`](Redis::call) with a timeout of its own: for a write that matters more than
+    /// its latency (an invalidation the client's next read depends on).
+    pub async fn call_within<T, F, Fut>(
+        &self,
+        timeout: Duration,
+        operation: F,
+    ) -> Result<T, StoreError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
         if self.inner.down.load(Ordering::Acquire) {
             return Err(StoreError::Unavailable);
         }
-        let result = self.call_unguarded(operation).await;
+        let result = Self::timed(timeout, operation(self.inner.connection.clone())).await;
         match &result {
             Ok(_) => self.inner.failures.store(0, Ordering::Relaxed),
             Err(error) => self.inner.failed(error),
@@ -167,9 +181,14 @@ impl Redis {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
-        match tokio::time::timeout(self.inner.timeout, operation(self.inner.connection.clone()))
-            .await
-        {
+        Self::timed(self.inner.timeout, operation(self.inner.connection.clone())).await
+    }
+
+    async fn timed<T>(
+        timeout: Duration,
+        operation: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(timeout, operation).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(StoreError::Failed(error.to_string())),
             Err(_) => Err(StoreError::Timeout),
