@@ -66,6 +66,13 @@ pub struct Config {
     pub serve: fsroute::serve::ServeConfig,
     /// `METRICS`, `METRICS_TOKEN`, `METRICS_ADDR`: Prometheus's `GET /metrics`.
     pub metrics: MetricsConfig,
+    /// `REDIS_URL` (`redis://[:password@]host:port[/db]`): the `REVALIDATE` cache and the
+    /// sign-in and registration limits are shared by every replica through this Redis.
+    /// Unset: each replica keeps its own in memory.
+    pub redis_url: Option<String>,
+    /// `LOGIN_RATE_ON_STORE_ERROR` (`local`, the default, `allow` or `deny`): how the
+    /// sign-in and registration limits decide while Redis does not answer.
+    pub limits_on_store_error: fsroute::rate_limit::OnStoreError,
 }
 
 /// Where and to whom `GET /metrics` answers (docs/observability.md).
@@ -326,6 +333,13 @@ impl Config {
                 var("METRICS_TOKEN"),
                 var("METRICS_ADDR").as_deref(),
             )?,
+            redis_url: var("REDIS_URL"),
+            limits_on_store_error: match var("LOGIN_RATE_ON_STORE_ERROR") {
+                Some(policy) => policy
+                    .parse()
+                    .map_err(|why| format!("LOGIN_RATE_ON_STORE_ERROR: {why}"))?,
+                None => fsroute::rate_limit::OnStoreError::default(),
+            },
             trust_forwarded_for: match var("TRUST_FORWARDED_FOR").as_deref().map(str::trim) {
                 None | Some("0" | "false" | "no") => false,
                 Some("1" | "true" | "yes") => true,
@@ -371,6 +385,8 @@ impl Config {
             serve: fsroute::serve::ServeConfig::default(),
             // The recorder is the process's: a test that wants it turns it on.
             metrics: MetricsConfig::default(),
+            redis_url: None,
+            limits_on_store_error: fsroute::rate_limit::OnStoreError::default(),
         }
     }
 }

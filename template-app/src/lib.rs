@@ -26,8 +26,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::http::{HeaderValue, header};
+use fsroute::cache::Cache;
 use fsroute::layers::{AppLayers, DEFAULT_BODY_LIMIT};
 use fsroute::rate_limit::{Quota, RateLimits};
+use fsroute::store::{Redis, RedisConfig};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use config::Config;
@@ -44,9 +46,12 @@ pub struct AppState {
     pub tokens: auth::Tokens,
     /// Where uploads are stored and files are served from.
     pub data_dir: PathBuf,
-    /// Login attempts per client address (per replica).
+    /// Where `REVALIDATE` responses live: Redis with `REDIS_URL` (every replica shares
+    /// them and their invalidations), else this process's memory.
+    pub cache: Cache,
+    /// Login attempts per client address (shared with `REDIS_URL`, else per replica).
     pub login_limiter: Arc<rate_limit::AddressLimiter>,
-    /// Registrations per client address (per replica).
+    /// Registrations per client address (shared with `REDIS_URL`, else per replica).
     pub register_limiter: Arc<rate_limit::AddressLimiter>,
     /// Failed sign-ins per account, from any address (per replica).
     pub account_limiter: Arc<rate_limit::AccountLimiter>,
@@ -119,9 +124,9 @@ impl AppState {
                 config::MAX_TOKEN_TTL.as_secs()
             ));
         }
-        // Until the app shares them through Redis: each replica counts on its own.
-        let limits = RateLimits::memory();
+        let (cache, limits) = shared_stores(config)?;
         Ok(AppState {
+            cache,
             metrics: Metrics::start(&config.metrics)?,
             db,
             tokens: auth::Tokens::new(&secret, config.jwt_ttl, &config.jwt_issuer),
@@ -167,6 +172,29 @@ impl AppState {
     }
 }
 
+/// The cache and the rate limits: on Redis with `REDIS_URL`, keys prefixed with this
+/// app's name and version (two deploys never read each other's entries), else in this
+/// process. An unreachable Redis does not stop the start: the app serves uncached and
+/// limits per replica until Redis answers (a malformed URL does stop it).
+fn shared_stores(config: &Config) -> Result<(Cache, RateLimits), String> {
+    let Some(url) = &config.redis_url else {
+        return Ok((Cache::memory(), RateLimits::memory()));
+    };
+    let redis = Redis::open(RedisConfig::new(
+        url,
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+    ))?;
+    tracing::info!(
+        redis = redis.address(),
+        "the cache and rate limits are shared through Redis"
+    );
+    Ok((
+        Cache::redis(redis.clone()),
+        RateLimits::redis(redis).on_store_error(config.limits_on_store_error),
+    ))
+}
+
 /// Text a query filters by (a tag, a search): a 400 `INVALID_QUERY` for control
 /// characters, which nothing stored contains. PostgreSQL cannot even take a NUL in a
 /// parameter; SQLite would search for it: now both answer the same.
@@ -187,6 +215,7 @@ pub fn check_query_text(parameter: &str, value: &str) -> Result<(), fsroute::Api
 /// them here.
 pub fn app(state: AppState) -> axum::Router {
     let cors_layer = cors(&state.cors_origins);
+    let state_cache = state.cache.clone();
     let metrics = state
         .metrics
         .clone()
@@ -196,6 +225,7 @@ pub fn app(state: AppState) -> axum::Router {
         router = metrics.endpoint.mount(router);
     }
     let router = AppLayers::new()
+        .cache(state_cache)
         .cors(cors_layer)
         .body_limit(DEFAULT_BODY_LIMIT)
         .apply(router);

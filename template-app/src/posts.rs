@@ -170,11 +170,39 @@ pub async fn find_visible(db: &Db, id: i64, viewer: &User) -> Result<Option<Post
     Ok(row.map(from_row))
 }
 
+/// The cache tag of every response that shows posts (`/api/feed`'s `TAGS`): each write
+/// below drops them with `revalidate_tag`, before its response leaves.
+pub const CACHE_TAG: &str = "posts";
+
 /// One page of the posts the viewer may see, newest first, optionally with a tag.
 #[tracing::instrument(name = "SELECT posts", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
 pub async fn list_visible(
     db: &Db,
     viewer: &User,
+    tag: Option<&str>,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<Post>, u64), ApiError> {
+    list_seen_by(db, viewer.id, &viewer.role, tag, limit, offset).await
+}
+
+/// One page of the published posts, newest first, optionally with a tag: what anyone
+/// may see.
+#[tracing::instrument(name = "SELECT posts", skip_all, fields(otel.kind = "client", db.system.name = db.system_name()))]
+pub async fn list_published(
+    db: &Db,
+    tag: Option<&str>,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<Post>, u64), ApiError> {
+    // No account has id 0 and `anyone` is no role: only published posts are visible.
+    list_seen_by(db, 0, "anyone", tag, limit, offset).await
+}
+
+async fn list_seen_by(
+    db: &Db,
+    viewer_id: i64,
+    viewer_role: &str,
     tag: Option<&str>,
     limit: u64,
     offset: u64,
@@ -187,8 +215,8 @@ pub async fn list_visible(
                 "SELECT CAST(COALESCE(SUM(p.n), 0) AS BIGINT) FROM post_counts p \
                  WHERE p.published OR p.author_id = $1 OR $2 = 'admin'",
             )
-            .bind(viewer.id)
-            .bind(&viewer.role)
+            .bind(viewer_id)
+            .bind(viewer_role)
             .fetch_one(db.reads())
             .await?
         }
@@ -199,8 +227,8 @@ pub async fn list_visible(
                 " AND ",
                 tagged!()
             ))
-            .bind(viewer.id)
-            .bind(&viewer.role)
+            .bind(viewer_id)
+            .bind(viewer_role)
             .bind(tag)
             .fetch_one(db.reads())
             .await?
@@ -214,8 +242,8 @@ pub async fn list_visible(
         tagged!(),
         " ORDER BY p.created_at DESC, p.id DESC LIMIT $4 OFFSET $5"
     ))
-    .bind(viewer.id)
-    .bind(&viewer.role)
+    .bind(viewer_id)
+    .bind(viewer_role)
     .bind(tag)
     .bind(limit as i64)
     .bind(offset as i64)
@@ -251,6 +279,7 @@ pub async fn create(db: &Db, author_id: i64, changes: PostChanges<'_>) -> Result
         link_tags(&mut tx, id, tags).await?;
     }
     tx.commit().await?;
+    fsroute::cache::revalidate_tag(CACHE_TAG);
     Ok(id)
 }
 
@@ -277,6 +306,7 @@ pub async fn update(db: &Db, id: i64, changes: PostChanges<'_>) -> Result<(), Ap
         link_tags(&mut tx, id, tags).await?;
     }
     tx.commit().await?;
+    fsroute::cache::revalidate_tag(CACHE_TAG);
     Ok(())
 }
 
@@ -363,5 +393,6 @@ pub async fn delete(db: &Db, id: i64) -> Result<(), ApiError> {
         .execute(&mut **write)
         .await?;
     write.commit().await?;
+    fsroute::cache::revalidate_tag(CACHE_TAG);
     Ok(())
 }

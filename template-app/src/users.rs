@@ -384,6 +384,8 @@ pub async fn delete(db: &Db, id: i64) -> Result<Option<Vec<String>>, ApiError> {
     }
     an_admin_is_left(&mut tx).await?;
     tx.commit().await?;
+    // Their posts went with them.
+    fsroute::cache::revalidate_tag(crate::posts::CACHE_TAG);
     Ok(Some(uploads))
 }
 

@@ -16,7 +16,7 @@ async fn health_reports_the_database() {
     assert_eq!(reply.status(), StatusCode::OK);
     assert_eq!(
         reply.json(),
-        json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "reachable" })
+        json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "reachable", "cache": "local" })
     );
     assert_eq!(reply.header("x-request-id").map(str::len), Some(36));
 
@@ -1287,12 +1287,16 @@ async fn pages_past_the_end_of_any_table_are_empty() {
 #[tokio::test]
 async fn the_proxy_serves_api_versions() {
     let app = TestApp::new().await;
-    let current =
-        json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "database": "reachable" });
+    let current = json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": "reachable",
+        "cache": "local"
+    });
     let version_2 = json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
-        "checks": { "database": "reachable" }
+        "checks": { "database": "reachable", "cache": "local" }
     });
 
     let reply = app.get("/api/v1/health", None).await;
@@ -1334,4 +1338,99 @@ async fn the_proxy_serves_api_versions() {
         reply.json()["error"]["message"],
         "No route for GET /api/nothing"
     );
+}
+
+/// `GET /api/feed`: published posts for anyone, cached (`REVALIDATE`, `TAGS`), and every
+/// post write (create, update, delete, the author's deletion) drops it before its
+/// response leaves.
+#[tokio::test]
+async fn the_public_feed_is_cached_and_every_post_write_drops_it() {
+    let app = TestApp::new().await;
+    let (token, user_id) = app.sign_up("ada@example.com").await;
+    let titles = |reply: &fsroute::test::TestResponse| -> Vec<String> {
+        reply.json()["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|post| post["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let feed = || app.get("/api/feed", None);
+    let reply = feed().await;
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(reply.header("x-fsroute-cache"), Some("MISS"));
+    assert!(titles(&reply).is_empty());
+    assert_eq!(feed().await.header("x-fsroute-cache"), Some("HIT"));
+
+    let post = |title: &str, published: bool| json!({ "title": title, "content": "c", "published": published, "tags": ["news"] });
+    let created = app
+        .call(
+            Method::POST,
+            "/api/posts",
+            Some(&token),
+            Some(post("first", true)),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().unwrap();
+    // A draft is not in the feed (but it still drops it: the feed cannot know).
+    app.call(
+        Method::POST,
+        "/api/posts",
+        Some(&token),
+        Some(post("draft", false)),
+    )
+    .await;
+    let reply = feed().await;
+    assert_eq!(reply.header("x-fsroute-cache"), Some("MISS"));
+    assert_eq!(titles(&reply), ["first"]);
+    assert_eq!(
+        titles(&app.get("/api/feed?tag=news", None).await),
+        ["first"]
+    );
+    assert!(titles(&app.get("/api/feed?tag=other", None).await).is_empty());
+
+    let path = format!("/api/posts/{id}");
+    let renamed = json!({ "title": "renamed" });
+    let reply = app
+        .call(Method::PATCH, &path, Some(&token), Some(renamed))
+        .await;
+    assert_eq!(reply.status(), StatusCode::OK, "{}", reply.text());
+    assert_eq!(titles(&feed().await), ["renamed"]);
+    assert_eq!(
+        titles(&app.get("/api/feed?tag=news", None).await),
+        ["renamed"]
+    );
+
+    // Signed in: answered, not from the cache.
+    let reply = app.get("/api/feed", Some(&token)).await;
+    assert_eq!(reply.header("x-fsroute-cache"), Some("BYPASS"));
+
+    let reply = app.call(Method::DELETE, &path, Some(&token), None).await;
+    assert_eq!(reply.status(), StatusCode::NO_CONTENT);
+    let reply = feed().await;
+    assert_eq!(reply.header("x-fsroute-cache"), Some("MISS"));
+    assert!(titles(&reply).is_empty());
+
+    // The author's account deleted by an admin: their posts go, and so does the feed.
+    app.call(
+        Method::POST,
+        "/api/posts",
+        Some(&token),
+        Some(post("again", true)),
+    )
+    .await;
+    assert_eq!(titles(&feed().await), ["again"]);
+    assert_eq!(feed().await.header("x-fsroute-cache"), Some("HIT"));
+    let (admin, _) = app.admin().await;
+    let reply = app
+        .call(
+            Method::DELETE,
+            &format!("/api/users/{user_id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status(), StatusCode::NO_CONTENT, "{}", reply.text());
+    assert!(titles(&feed().await).is_empty());
 }

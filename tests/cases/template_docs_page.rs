@@ -47,7 +47,7 @@ async fn the_docs_page_shows_the_templates_operations_offline() {
     }
     assert_eq!(
         summaries.len(),
-        21,
+        22,
         "every template operation has a summary"
     );
     for summary in summaries {

@@ -85,6 +85,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The published posts, newest first.
+         * @description Anyone may read it, signed in or not; `tag` keeps those with the tag. Served from the
+         *     cache (`x-fsroute-cache: HIT`) until a post changes or a minute passes.
+         */
+        get: operations["getFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/files/{path}": {
         parameters: {
             query?: never;
@@ -114,7 +135,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether the server is up and can reach its database: 200, or 503 when it cannot. */
+        /**
+         * Whether the server is up and can reach its database: 200, or 503 when it cannot; and
+         * @description whether its shared cache answers (a 200 either way).
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -238,7 +262,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether the server is up, with each check it ran: 200, or 503 when one fails. */
+        /** Whether the server is up, with each check it ran: 200, or 503 when the database fails. */
         get: operations["getV2Health"];
         put?: never;
         post?: never;
@@ -288,19 +312,35 @@ export interface components {
             };
         };
         Checks: {
+            /**
+             * @description `local` (in this process), `shared` (Redis answers) or `degraded` (Redis does not:
+             *     responses are served uncached and rate limits fall back).
+             */
+            cache: string;
             /** @description `reachable` or `unreachable`. */
             database: string;
         };
         Health: {
+            /**
+             * @description `local` (in this process), `shared` (Redis answers) or `degraded` (Redis does not:
+             *     responses are served uncached and rate limits fall back).
+             */
+            cache: string;
             /** @description `reachable` or `unreachable`. */
             database: string;
-            /** @description `ok`, or `degraded` when the database cannot be reached (then the status is 503). */
+            /**
+             * @description `ok`, or `degraded` when the database or the shared cache cannot be reached. Only
+             *     the database makes it a 503: without Redis the app still answers everything.
+             */
             status: string;
             version: string;
         };
         HealthV2: {
             checks: components["schemas"]["Checks"];
-            /** @description `ok`, or `degraded` when a check fails (then the status is 503). */
+            /**
+             * @description `ok`, or `degraded` when a check fails (then the status is 503, unless only the
+             *     cache is degraded: without Redis the app still answers everything).
+             */
             status: string;
             version: string;
         };
@@ -741,6 +781,44 @@ export interface operations {
             };
             /** @description The route's `MAX_DURATION` passed before the handler finished (`GATEWAY_TIMEOUT`). */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    getFeed: {
+        parameters: {
+            query?: {
+                /** @description The page, from 1. */
+                page?: number;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Only posts with this tag. */
+                tag?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paginated_Post"];
+                };
+            };
+            /** @description The body, query or path parameters could not be read: `INVALID_JSON`, `INVALID_BODY`, `INVALID_FORM`, `INVALID_QUERY`, `INVALID_PATH_PARAM`, `INVALID_MULTIPART` or `INVALID_CURSOR`, with the field in `details`. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
