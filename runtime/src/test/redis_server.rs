@@ -24,10 +24,8 @@ impl RedisServer {
     /// Starts it and waits (up to 10 s) until it accepts connections.
     pub fn start() -> io::Result<RedisServer> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let dir = std::env::temp_dir().join(format!(
-            "fsroute-test-redis-{}-{port}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("fsroute-test-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let mut server = RedisServer {
             port,
@@ -57,7 +55,14 @@ impl RedisServer {
         let binary = std::env::var("FSROUTE_REDIS_SERVER").unwrap_or("redis-server".into());
         let child = Command::new(&binary)
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::null())
@@ -73,7 +78,10 @@ impl RedisServer {
         }
         Err(io::Error::new(
             io::ErrorKind::TimedOut,
-            format!("redis-server did not listen on port {} within 10 s", self.port),
+            format!(
+                "redis-server did not listen on port {} within 10 s",
+                self.port
+            ),
         ))
     }
 }
