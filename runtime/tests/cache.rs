@@ -218,6 +218,32 @@ async fn a_write_drops_what_its_tags_and_paths_cached_before_its_response_leaves
     assert_eq!((cache_of(&reply), reply.text()), ("HIT", "page 2 v2"));
 }
 
+/// Behind a proxy (`app/proxy.rs`) the router's own cache works the same.
+#[tokio::test]
+async fn behind_a_proxy_the_router_keeps_its_own_cache() {
+    async fn pass_on(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+        next.run(request).await
+    }
+    let counters = Counters::default();
+    let routes = Router::new()
+        .route(
+            "/feed",
+            get(feed).layer(Revalidate::seconds(60).tags(&["posts"])),
+        )
+        .route("/posts", post(write_posts));
+    let app = fsroute::routing::finish_with_proxy(
+        [routes],
+        fsroute::routing::Proxy::everywhere(axum::middleware::from_fn(pass_on)),
+        counters.clone(),
+    );
+    let client = TestClient::new(app);
+    assert_eq!(cache_of(&client.get("/feed").await), "MISS");
+    assert_eq!(cache_of(&client.get("/feed").await), "HIT");
+    client.post("/posts").await;
+    let reply = client.get("/feed").await;
+    assert_eq!((cache_of(&reply), reply.text()), ("MISS", "v1"));
+}
+
 #[tokio::test]
 async fn revalidate_tag_outside_a_request_says_what_to_call_instead() {
     let log = CapturedLog::start();

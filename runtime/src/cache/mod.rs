@@ -47,8 +47,10 @@ mod scope;
 pub use memory::MemoryCache;
 #[cfg(feature = "redis")]
 pub use redis::RedisCache;
-pub use scope::{CacheLayer, CacheService, cache_tag, revalidate_path, revalidate_tag};
-pub(crate) use scope::{added_tags, scoped_cache};
+pub use scope::{
+    CacheLayer, CacheService, RequestScope, cache_tag, revalidate_path, revalidate_tag,
+};
+pub(crate) use scope::{Scoped, added_tags, apply, scoped, scoped_cache};
 
 /// The longest tag Next.js accepts, and so this cache.
 pub const MAX_TAG_LENGTH: usize = 256;

@@ -126,10 +126,11 @@ where
     S: Clone + Send + Sync + 'static,
 {
     routed_in_order(tiers, state, Behind::Nothing)
-        // The router's own cache, for `REVALIDATE` and `revalidate_tag`, unless the app
-        // puts one outside (`AppLayers::cache`).
-        .layer(crate::cache::Cache::memory().layer())
-        .layer(crate::layers::JsonErrorsLayer)
+        // With the router's own cache, for `REVALIDATE` and `revalidate_tag`, unless the
+        // app puts one outside (`AppLayers::cache`).
+        .layer(crate::layers::JsonErrorsWithCacheLayer {
+            cache: crate::cache::Cache::memory(),
+        })
         .layer(crate::layers::catch_panic())
 }
 

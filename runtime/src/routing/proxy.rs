@@ -190,8 +190,9 @@ where
     };
     Router::new()
         .fallback_service(service)
-        .layer(crate::cache::Cache::memory().layer())
-        .layer(crate::layers::JsonErrorsLayer)
+        .layer(crate::layers::JsonErrorsWithCacheLayer {
+            cache: crate::cache::Cache::memory(),
+        })
         .layer(crate::layers::catch_panic())
 }
 
