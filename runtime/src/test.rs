@@ -47,7 +47,7 @@
 #[cfg(feature = "redis")]
 mod redis_server;
 #[cfg(feature = "redis")]
-pub use redis_server::RedisServer;
+pub use redis_server::{RedisServer, redis_url_or_skip};
 
 use std::fmt;
 use std::future::{Future, IntoFuture};

@@ -289,21 +289,8 @@ mod on_redis {
 
     use super::*;
 
-    /// The Redis of `.ci/with-redis`; `None` (the test skips) without it, unless
-    /// `FSROUTE_REQUIRE_REDIS=1`.
     fn redis_url() -> Option<String> {
-        match std::env::var("TEST_REDIS_URL") {
-            Ok(url) => Some(url),
-            Err(_) if std::env::var("FSROUTE_REQUIRE_REDIS").as_deref() == Ok("1") => {
-                panic!(
-                    "FSROUTE_REQUIRE_REDIS=1 but TEST_REDIS_URL is not set: run under .ci/with-redis"
-                )
-            }
-            Err(_) => {
-                eprintln!("skipped: no TEST_REDIS_URL (run under .ci/with-redis)");
-                None
-            }
-        }
+        fsroute::test::redis_url_or_skip("cache")
     }
 
     /// One replica: its own connection to Redis, its own router, one app name per test

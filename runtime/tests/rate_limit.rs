@@ -160,24 +160,8 @@ mod redis_store {
 
     use super::*;
 
-    /// The test server, or `None` (with a note) when there is none and none is required.
     fn redis_url() -> Option<String> {
-        match std::env::var("TEST_REDIS_URL") {
-            Ok(url) if !url.is_empty() => Some(url),
-            _ if std::env::var("FSROUTE_REQUIRE_REDIS").as_deref() == Ok("1") => {
-                panic!(
-                    "FSROUTE_REQUIRE_REDIS=1 but TEST_REDIS_URL is not set: run the tests \
-                     under `bash .ci/with-redis`"
-                )
-            }
-            _ => {
-                eprintln!(
-                    "note: TEST_REDIS_URL is not set, this Redis test is skipped (run it \
-                     under `bash .ci/with-redis`)"
-                );
-                None
-            }
-        }
+        fsroute::test::redis_url_or_skip("rate_limit")
     }
 
     /// An app name no other test or run uses, so that each test has keys of its own.

@@ -18,16 +18,8 @@ use serde_json::{Value, json};
 /// The Redis of `.ci/with-redis`, on a database number of the test's own (the replicas
 /// of different tests must not share entries).
 fn redis_or_skip(test: &str, database: u8) -> Option<String> {
-    match std::env::var("TEST_REDIS_URL") {
-        Ok(url) => Some(format!("{}/{database}", url.trim_end_matches('/'))),
-        Err(_) if std::env::var("FSROUTE_REQUIRE_REDIS").as_deref() == Ok("1") => {
-            panic!("{test} needs TEST_REDIS_URL (run it through .ci/with-redis)")
-        }
-        Err(_) => {
-            eprintln!("{test}: skipped, TEST_REDIS_URL is not set (see .ci/with-redis)");
-            None
-        }
-    }
+    let url = fsroute::test::redis_url_or_skip(test)?;
+    Some(format!("{}/{database}", url.trim_end_matches('/')))
 }
 
 fn start_pair(database_url: &str, settings: &[(&str, &str)]) -> (AppProcess, AppProcess) {

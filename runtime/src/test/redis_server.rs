@@ -86,6 +86,25 @@ impl RedisServer {
     }
 }
 
+/// The Redis a test suite runs against: `TEST_REDIS_URL` (`.ci/with-redis` sets it).
+/// Without it, `None` and a note on stderr, so the test can return (skip); but under
+/// `FSROUTE_REQUIRE_REDIS=1` (CI) a missing server fails the test instead.
+pub fn redis_url_or_skip(test: &str) -> Option<String> {
+    match std::env::var("TEST_REDIS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("FSROUTE_REQUIRE_REDIS").as_deref() == Ok("1") => panic!(
+            "{test}: FSROUTE_REQUIRE_REDIS=1 but TEST_REDIS_URL is not set: run the tests \
+             under `bash .ci/with-redis`"
+        ),
+        _ => {
+            eprintln!(
+                "{test}: skipped, TEST_REDIS_URL is not set (run it under `bash .ci/with-redis`)"
+            );
+            None
+        }
+    }
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.crash();
