@@ -21,10 +21,10 @@ mod preflight;
 mod revalidate;
 mod timeout;
 
-pub use app::{AppLayers, DEFAULT_BODY_LIMIT, MAX_REQUEST_ID_LEN, is_plain_request_id};
 pub(crate) use app::RecordRouteLayer;
 #[cfg(feature = "metrics")]
 pub(crate) use app::record_route;
+pub use app::{AppLayers, DEFAULT_BODY_LIMIT, MAX_REQUEST_ID_LEN, is_plain_request_id};
 pub(crate) use json_errors::JsonErrorsWithCacheLayer;
 pub use json_errors::{JsonErrors, JsonErrorsLayer};
 pub use panic::{CatchPanic, catch_panic};
