@@ -56,7 +56,15 @@ fn new_crate(name: &str, runtime: bool) -> tempfile::TempDir {
     dir
 }
 
+/// One nested build at a time. The tests run in parallel and share `target/nested`; cargo's
+/// own lock is meant to serialize them, but in a fresh target directory CI saw concurrent
+/// builds fail with errors of their own and a build script rerun for no change.
+static NESTED_BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn cargo_build(dir: &Path) -> Output {
+    let _one_at_a_time = NESTED_BUILD
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     Command::new(env!("CARGO"))
         .args(["build", "--offline", "--verbose"])
         .current_dir(dir)
