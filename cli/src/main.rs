@@ -8,6 +8,7 @@
 //! fsroute check  [APP_DIR]           errors and warnings only
 //! fsroute fmt    [APP_DIR…]          rustfmt over the route files, which `cargo fmt` never sees
 //! fsroute new    DIR                 a new app: a standalone copy of the template app
+//! fsroute dev                        serve the app, rebuilt and restarted on every save
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 
 use fsroute_codegen::{Builder, Diagnostic};
 
+mod dev;
 mod fmt;
 mod paths;
 mod routes;
@@ -32,6 +34,7 @@ Usage:
   fsroute check  [APP_DIR] [--state TYPE]           report errors and warnings, build nothing
   fsroute fmt    [APP_DIR...] [--check]             format the route files with rustfmt
   fsroute new    DIR [--name NAME] [SOURCE]         create a new app from the template app
+  fsroute dev    [--port PORT] [--bin NAME]         serve the app, rebuilt on every save
   fsroute --version
 
 Without APP_DIR, a command works on the crate that holds the current folder (the nearest
@@ -39,6 +42,12 @@ Cargo.toml with a [package]): its app folder, and for routes, print and check th
 generator settings of its [package.metadata.fsroute] table (app, state, openapi, docs...),
 so that they show what `cargo build` compiles. --state overrides the table. With APP_DIR,
 that folder, with the settings of the crate that holds it.
+
+`fsroute dev` serves on HOST:PORT (default 127.0.0.1:3000; --port overrides PORT) and
+runs the crate's binary behind it, rebuilding and restarting it when the app folder,
+src/, migrations/, build.rs, Cargo.toml, Cargo.lock or .env change. Requests made during
+a build wait for it; after a failed build they get a JSON 500 `BUILD_FAILED`. Ctrl-C
+stops it and everything it started.
 
 SOURCE is where the new app's Cargo.toml takes fsroute from, one of:
   --fsroute-path DIR       a checkout of the fsroute repository; the default is the one
@@ -61,6 +70,7 @@ enum Command {
     Check,
     Fmt,
     New,
+    Dev,
 }
 
 impl Command {
@@ -71,6 +81,7 @@ impl Command {
             Command::Check => "check",
             Command::Fmt => "fmt",
             Command::New => "new",
+            Command::Dev => "dev",
         }
     }
 }
@@ -92,6 +103,8 @@ struct Args {
     branch: Option<String>,
     tag: Option<String>,
     fsroute_version: Option<String>,
+    port: Option<u16>,
+    bin: Option<String>,
     /// Every option given, as typed, to check it against the command.
     options: Vec<&'static str>,
 }
@@ -148,6 +161,18 @@ fn parse_args() -> Result<Parsed, String> {
                 args.tag = Some(parser.value().and_then(|v| v.string()).map_err(error)?);
                 "--tag"
             }
+            Long("port") => {
+                let port = parser.value().and_then(|v| v.string()).map_err(error)?;
+                args.port = Some(
+                    port.parse()
+                        .map_err(|_| format!("--port takes a port number, not `{port}`"))?,
+                );
+                "--port"
+            }
+            Long("bin") => {
+                args.bin = Some(parser.value().and_then(|v| v.string()).map_err(error)?);
+                "--bin"
+            }
             Long("fsroute-version") => {
                 args.fsroute_version =
                     Some(parser.value().and_then(|v| v.string()).map_err(error)?);
@@ -161,6 +186,7 @@ fn parse_args() -> Result<Parsed, String> {
                     "check" => Command::Check,
                     "fmt" => Command::Fmt,
                     "new" => Command::New,
+                    "dev" => Command::Dev,
                     other => return Err(format!("unknown command `{other}`")),
                 });
                 continue;
@@ -193,6 +219,7 @@ fn parse_args() -> Result<Parsed, String> {
             "--tag",
             "--fsroute-version",
         ],
+        Command::Dev => &["--port", "--bin"],
     };
     if let Some(option) = args.options.iter().find(|o| !allowed.contains(o)) {
         return Err(format!(
@@ -222,6 +249,7 @@ fn main() -> ExitCode {
     match args.command.expect("parse_args returns a command") {
         Command::New => new_app(&args),
         Command::Fmt => format_routes(&args),
+        Command::Dev => dev_server(&args),
         command => generate(command, &args),
     }
 }
@@ -314,7 +342,7 @@ fn generate(command: Command, args: &Args) -> ExitCode {
                     count(generated.routes.len(), "route", "routes"),
                     count(generated.warnings.len(), "warning", "warnings")
                 ),
-                Command::New | Command::Fmt => unreachable!("handled in main"),
+                Command::New | Command::Fmt | Command::Dev => unreachable!("handled in main"),
             }
             ExitCode::SUCCESS
         }
@@ -472,6 +500,49 @@ fn format_routes(args: &Args) -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dev_server(args: &Args) -> ExitCode {
+    if args.path.is_some() {
+        eprintln!(
+            "error: `fsroute dev` runs in the app's crate folder and takes no folder\n\n{}",
+            usage()
+        );
+        return ExitCode::from(2);
+    }
+    let options = std::env::current_dir()
+        .map_err(|err| format!("no current folder: {err}"))
+        .and_then(|cwd| {
+            let root = settings::find_crate(&cwd).ok_or_else(|| no_crate(&cwd, Command::Dev))?;
+            let settings = settings::read(&root)?;
+            let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_string());
+            let port = match args.port {
+                Some(port) => port,
+                None => match std::env::var("PORT") {
+                    Ok(port) => port
+                        .parse()
+                        .map_err(|_| format!("PORT={port} is not a port number"))?,
+                    Err(_) => 3000,
+                },
+            };
+            let address = format!("{host}:{port}")
+                .parse()
+                .or_else(|_| format!("[{host}]:{port}").parse())
+                .map_err(|_| format!("HOST={host} is not an IP address"))?;
+            Ok(dev::Options {
+                root,
+                settings,
+                address,
+                bin: args.bin.clone(),
+            })
+        });
+    match options {
+        Ok(options) => dev::run(options),
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::FAILURE

@@ -107,7 +107,9 @@ async fn serve(exporting_traces: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let listener = match tokio::net::TcpListener::bind(address).await {
+    // A socket handed down by `fsroute dev` (or systemfd, watchexec --socket) keeps the
+    // port open across restarts; otherwise HOST:PORT.
+    let listener = match fsroute::serve::listener(address).await {
         Ok(listener) => listener,
         Err(err) => {
             eprintln!("error: cannot listen on {address}: {err}");

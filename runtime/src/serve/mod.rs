@@ -3,7 +3,8 @@
 //!
 //! ```no_run
 //! # async fn run(app: axum::Router) -> std::io::Result<()> {
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! // A socket handed down by `fsroute dev` or `systemfd` (LISTEN_FDS), else a new one.
+//! let listener = fsroute::serve::listener(([127, 0, 0, 1], 3000).into()).await?;
 //! // Stops on SIGTERM or Ctrl-C, letting requests in flight finish.
 //! fsroute::serve::serve(listener, app).await?;
 //! # Ok(())
@@ -34,6 +35,7 @@
 mod body;
 mod config;
 mod connection;
+mod listener;
 
 use std::future::Future;
 use std::io;
@@ -52,6 +54,7 @@ use tokio_util::sync::CancellationToken;
 pub use config::{BODY_RATE_GRACE, ServeConfig, default_max_connections, file_limit};
 
 use connection::{Registry, Shared, serve_connection};
+pub use listener::listener;
 
 /// Serves `router` on `listener` with the default limits until SIGTERM or Ctrl-C.
 pub async fn serve(listener: TcpListener, router: Router) -> io::Result<ServeReport> {
