@@ -334,7 +334,7 @@ pub fn next_steps(created: &Created) -> String {
     format!(
         "Created `{name}` in {dir} ({count} files).\n\n{source}{git}\n\
          Next:\n  cd {cd}\n  \
-         cargo run                          # serves the API on http://127.0.0.1:3000\n  \
+         fsroute dev                        # serves the API on http://127.0.0.1:3000, rebuilt on each save\n  \
          cargo test                         # runs its tests on SQLite\n  \
          bash .ci/with-postgres cargo test  # and on a throw-away PostgreSQL\n\n\
          Routes live in app/api/**/route.rs; `fsroute routes` lists them.\n",
@@ -347,7 +347,8 @@ pub fn next_steps(created: &Created) -> String {
 fn readme(name: &str) -> String {
     format!(
         "# {name}\n\nAn API made with fsroute: `app/api/**/route.rs` files \
-         become an axum router at build time.\n\n    cargo run     # http://127.0.0.1:3000\n    \
+         become an axum router at build time.\n\n    fsroute dev   # http://127.0.0.1:3000, rebuilt and restarted on each save\n    \
+         cargo run     # the same server, built once\n    \
          cargo test\n\nTry it:\n\n    curl localhost:3000/api/health\n    \
          curl -X POST localhost:3000/api/auth/register -H 'content-type: application/json' \\\n      \
          -d '{{\"email\":\"me@example.com\",\"name\":\"Me\",\"password\":\"correct horse\"}}'\n\n\

@@ -136,7 +136,7 @@ fn new_creates_the_app_and_prints_next_steps() {
              others and CI can build, create it with `--fsroute-git URL` (`fsroute --help`).\n\
              git: made a repository in My Shop (nothing committed yet).\n\n\
              Next:\n  cd 'My Shop'\n  \
-             cargo run                          # serves the API on http://127.0.0.1:3000\n  \
+             fsroute dev                        # serves the API on http://127.0.0.1:3000, rebuilt on each save\n  \
              cargo test                         # runs its tests on SQLite\n  \
              bash .ci/with-postgres cargo test  # and on a throw-away PostgreSQL\n\n\
              Routes live in app/api/**/route.rs; `fsroute routes` lists them.\n",
