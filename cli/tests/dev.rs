@@ -73,12 +73,14 @@ impl DevServer {
     fn wait_for(&self, pattern: &str, after: usize, limit: Duration) -> String {
         let deadline = Instant::now() + limit;
         loop {
-            if let Some(line) = self.stdout.lock().unwrap()[after.min(self.seen())..]
+            let lines = self.stdout.lock().unwrap();
+            if let Some(line) = lines[after.min(lines.len())..]
                 .iter()
                 .find(|line| line.contains(pattern))
             {
                 return line.clone();
             }
+            drop(lines);
             assert!(
                 Instant::now() < deadline,
                 "no `{pattern}` from fsroute dev within {limit:?}:\n{}",
