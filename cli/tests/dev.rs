@@ -315,6 +315,28 @@ fn fsroute_dev_serves_each_save_and_stops_with_everything_it_started() {
         dev.output()
     );
 
+    // fsroute's own build error, as the generator words it.
+    let before_tree_error = dev.seen();
+    let bad_folder = app.join("app/api/[id");
+    std::fs::create_dir_all(&bad_folder).unwrap();
+    std::fs::write(bad_folder.join("route.rs"), "pub async fn GET() {}\n").unwrap();
+    let failed = dev.wait_for("✗ build failed", before_tree_error, REBUILD);
+    let (status, error) = dev.request("GET", "/api/health", None, None);
+    assert_eq!(
+        (status, &error["error"]["code"]),
+        (500, &Value::from("BUILD_FAILED")),
+        "{error}"
+    );
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the folder name `[id` has brackets")
+            && message.contains("did you mean `[id]`?"),
+        "{message}"
+    );
+    assert!(failed.contains(message), "{failed}");
+    std::fs::remove_dir_all(&bad_folder).unwrap();
+    dev.wait_for("✓ ready", before_tree_error, REBUILD);
+
     // A new route file: in the route table's changes, and answering.
     let before_new = dev.seen();
     let ping = app.join("app/api/dev-ping/route.rs");

@@ -223,17 +223,25 @@ fn compiler_error(diagnostic: &Value, root: &Path) -> BuildError {
 /// summary lines, which only say that something failed.
 fn build_script_error(line: &str) -> Option<BuildError> {
     let message = line.strip_prefix("error: ")?;
+    // Cargo names the package first: `shop@0.1.0: the folder name …`.
+    let message = match message.split_once(": ") {
+        Some((package, rest)) if package.contains('@') && !package.contains(' ') => rest,
+        _ => message,
+    };
     let summary = [
         "could not compile",
         "failed to run custom build command",
         "build failed",
+        "build script logged errors",
     ];
     if summary.iter().any(|prefix| message.starts_with(prefix)) {
         return None;
     }
     // fsroute's errors start with the file they are about: `app/api/x/route.rs:3:1: …`.
     let (location, text) = match message.split_once(": ") {
-        Some((place, text)) if place.contains(".rs") || place.contains('/') => {
+        Some((place, text))
+            if !place.contains(' ') && (place.contains(".rs") || place.contains('/')) =>
+        {
             (Some(place.to_string()), text.to_string())
         }
         _ => (None, message.to_string()),
@@ -287,5 +295,21 @@ mod tests {
             build_script_error("error: failed to run custom build command for `shop`").is_none()
         );
         assert!(build_script_error("warning: unused").is_none());
+        assert!(build_script_error("error: build script logged errors").is_none());
+        let named = build_script_error(
+            "error: shop@0.1.0: the folder name `[id` has brackets that do not enclose the whole name",
+        )
+        .unwrap();
+        assert_eq!(
+            named.message,
+            "the folder name `[id` has brackets that do not enclose the whole name"
+        );
+        assert_eq!(named.location, None);
+        let with_help = build_script_error(
+            "error: shop@0.1.0: the folder name `[id` has brackets (in `app/api/[id`); help: did you mean `[id]`?",
+        )
+        .unwrap();
+        assert_eq!(with_help.location, None);
+        assert!(with_help.message.ends_with("help: did you mean `[id]`?"));
     }
 }
