@@ -81,8 +81,9 @@ async fn dev(options: Options) -> Result<(), String> {
     let env = child_env(&root).await?;
 
     println!(
-        "fsroute dev: http://{public}, watching {} build.rs Cargo.toml",
-        watch.folders.join(" ")
+        "fsroute dev: http://{public}, watching {} {}",
+        watch.folders.join(" "),
+        watch::ROOT_FILES.join(" ")
     );
     let mut app: Option<App> = None;
     let mut routes = routes_diff::routes(builder());
@@ -102,7 +103,10 @@ async fn dev(options: Options) -> Result<(), String> {
         // Saves made during the build: this build may not have seen them.
         let mut changed_meanwhile = Vec::new();
         while let Ok(path) = watch.changes.try_recv() {
-            changed_meanwhile.push(path);
+            // One save is often several events on the same file.
+            if !changed_meanwhile.contains(&path) {
+                changed_meanwhile.push(path);
+            }
         }
         if !changed_meanwhile.is_empty() {
             reason = format!(

@@ -10,7 +10,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
 /// Files at the crate root whose change means a rebuild.
-const ROOT_FILES: &[&str] = &["build.rs", "Cargo.toml", "Cargo.lock", ".env"];
+pub const ROOT_FILES: &[&str] = &["build.rs", "Cargo.toml", "Cargo.lock", ".env"];
 
 /// Quiet time that ends a burst of saves (an editor's write, rename and chmod; a
 /// `git checkout`), so that it makes one build.
