@@ -123,7 +123,9 @@ async fn dev(options: Options) -> Result<(), String> {
                 took,
             } => {
                 let new_routes = routes_diff::routes(builder());
-                if fresh && app.is_some() {
+                if let (true, Some(running)) = (fresh, &app) {
+                    // Cargo redid nothing: the same app serves on.
+                    upstream.send_replace(Upstream::Ready(running.address));
                     println!("✓ nothing to rebuild ({})", seconds(took));
                 } else {
                     let starting = Instant::now();
@@ -161,19 +163,6 @@ async fn dev(options: Options) -> Result<(), String> {
                             break 'cycle;
                         }
                     }
-                }
-                if app.is_some() {
-                    upstream.send_if_modified(|now| {
-                        // `nothing to rebuild`: the same app serves on.
-                        if matches!(now, Upstream::Building) {
-                            if let Some(app) = &app {
-                                *now = Upstream::Ready(app.address);
-                            }
-                            true
-                        } else {
-                            false
-                        }
-                    });
                 }
                 if let (Some(before), Some(after)) = (&routes, &new_routes) {
                     for line in routes_diff::lines(before, after) {
